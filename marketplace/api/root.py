@@ -1,0 +1,18 @@
+"""The API root at /api/v1/: routers of every package, one error shape, OpenAPI docs."""
+
+from __future__ import annotations
+
+from ninja import NinjaAPI
+
+from marketplace.api.errors import install_error_handlers
+from sellers.api import router as sellers_router
+
+api = NinjaAPI(
+    title="Marketplace API",
+    version="1",
+    description="Every shop, one cart. Errors always look like "
+    '`{"detail": ..., "code": ...}`; lists are paginated with `page` and `page_size`.',
+    urls_namespace="api",
+)
+install_error_handlers(api)
+api.add_router("/", sellers_router)

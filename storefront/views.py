@@ -1,0 +1,37 @@
+"""What shoppers see. Cross-shop pages read only the public Listing table."""
+
+from __future__ import annotations
+
+from django.http import Http404, HttpRequest
+from django.template.response import TemplateResponse
+from django.views.decorators.http import require_GET
+
+from marketplace.pagination import paginate
+from sellers.catalog.selectors import product_published_get
+from sellers.listings.selectors import listings_search
+from tenants.models import Shop
+
+
+@require_GET
+def home(request: HttpRequest) -> TemplateResponse:
+    query = request.GET.get("q", "")[:200]
+    context = {"query": query, **paginate(request, listings_search(query=query))}
+    return TemplateResponse(request, "storefront/home.html", context)
+
+
+@require_GET
+def shop_detail(request: HttpRequest, shop_slug: str) -> TemplateResponse:
+    shop: Shop = request.shop  # type: ignore[attr-defined]
+    context = {"shop": shop, **paginate(request, listings_search(shop=shop))}
+    return TemplateResponse(request, "storefront/shop_detail.html", context)
+
+
+@require_GET
+def product_detail(request: HttpRequest, shop_slug: str, product_slug: str) -> TemplateResponse:
+    shop: Shop = request.shop  # type: ignore[attr-defined]
+    product = product_published_get(slug=product_slug)  # the shop's schema is active
+    if product is None:
+        raise Http404("No such product")
+    return TemplateResponse(
+        request, "storefront/product_detail.html", {"shop": shop, "product": product}
+    )

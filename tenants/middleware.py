@@ -1,0 +1,40 @@
+"""Path routing: activate the shop's schema for /shops/<slug>/, /sell/<slug>/, /api/v1/shops/<slug>/."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from django.db import connection
+from django.http import Http404, HttpRequest, HttpResponse
+
+from tenants.selectors import shop_get_by_slug
+
+SHOP_PATH = re.compile(r"^/(?:shops|sell|api/v1/shops)/(?P<slug>[^/]+)(?:/|$)")
+
+
+class ShopRoutingMiddleware:
+    """Sets `request.shop` and the shop's schema, or the public schema for other paths.
+
+    An unknown shop is a 404 before any view runs. The schema is reset to public after
+    the response so a reused connection never starts in a shop's schema.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        connection.set_schema_to_public()
+        request.shop = None  # type: ignore[attr-defined]
+        match = SHOP_PATH.match(request.path_info)
+        if match:
+            shop = shop_get_by_slug(slug=match["slug"])
+            if shop is None:
+                raise Http404("No such shop")
+            request.shop = shop  # type: ignore[attr-defined]
+            request.tenant = shop  # type: ignore[attr-defined]
+            connection.set_tenant(shop)
+        try:
+            return self.get_response(request)
+        finally:
+            connection.set_schema_to_public()
