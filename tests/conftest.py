@@ -1,0 +1,99 @@
+"""Session-wide test fixtures: real PostgreSQL, Redis and a Tansu Kafka broker.
+
+Shop schemas are expensive, so the template schema, a small warm pool and the shops most
+tests use are created once per session (per xdist worker) and committed; each test then
+runs in a transaction that is rolled back.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+from django.conf import settings
+from django.test import Client
+
+from marketplace.accounts.models import User
+from marketplace.devtools.tansu import TansuBroker
+from tenants.models import Membership, Shop
+from tenants.provisioning import pool_refill, template_prepare
+from tests.factories import UserFactory, add_member, make_product, make_shop
+
+pytest_plugins = ["tests.e2e.fixtures"]
+
+
+@pytest.fixture(scope="session")
+def kafka_broker() -> Iterator[TansuBroker]:
+    """This worker's own broker; settings point at it for the whole session."""
+    broker = TansuBroker()
+    broker.start()
+    previous = settings.KAFKA_BOOTSTRAP_SERVERS
+    settings.KAFKA_BOOTSTRAP_SERVERS = broker.bootstrap
+    yield broker
+    settings.KAFKA_BOOTSTRAP_SERVERS = previous
+    broker.stop()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _session_broker(kafka_broker: TansuBroker) -> TansuBroker:
+    return kafka_broker
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
+    """The test database with the shop template schema and a warm pool of two."""
+    with django_db_blocker.unblock():
+        template_prepare()
+        pool_refill(size=2)
+
+
+@dataclass(frozen=True)
+class World:
+    """Two shops with their people and a shopper, committed once per session."""
+
+    shop_a: Shop
+    shop_b: Shop
+    owner_a: User
+    manager_a: User
+    staff_a: User
+    owner_b: User
+    shopper: User
+
+
+@pytest.fixture(scope="session")
+def world(django_db_setup, django_db_blocker) -> World:  # type: ignore[no-untyped-def]
+    with django_db_blocker.unblock():
+        owner_a = UserFactory(email="owner-a@example.test")
+        owner_b = UserFactory(email="owner-b@example.test")
+        shop_a = make_shop(owner=owner_a, slug="alpha-goods", name="Alpha Goods")
+        shop_b = make_shop(owner=owner_b, slug="beta-store", name="Beta Store")
+        manager_a = add_member(shop=shop_a, role=Membership.Role.MANAGER)
+        staff_a = add_member(shop=shop_a, role=Membership.Role.STAFF)
+        make_product(shop=shop_a, title="Alpha lamp", price="30.00")
+        make_product(shop=shop_a, title="Alpha draft chair", status="draft")
+        make_product(shop=shop_b, title="Beta kettle", price="25.00")
+        shopper = UserFactory(email="shopper@example.test")
+    return World(shop_a, shop_b, owner_a, manager_a, staff_a, owner_b, shopper)
+
+
+@pytest.fixture
+def client() -> Client:
+    return Client(HTTP_HOST="localhost")
+
+
+def client_for(user: User | None) -> Client:
+    client = Client(HTTP_HOST="localhost")
+    if user is not None:
+        client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def as_user():  # type: ignore[no-untyped-def]
+    """`as_user(user)` is a test client signed in as `user` (None: anonymous)."""
+    return client_for
+
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs a loop
