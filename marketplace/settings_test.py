@@ -13,3 +13,6 @@ os.environ.setdefault("REDIS_URL", f"redis://127.0.0.1:6379/{1 + _worker_number 
 os.environ.setdefault("KAFKA_TOPIC_PREFIX", f"test.{_worker}.")
 
 from marketplace.settings import *  # noqa: E402, F403
+
+# One database per test process, so two test runs on one machine never share one.
+DATABASES["default"]["TEST"] = {"NAME": f"test_{DATABASES['default']['NAME']}_{os.getpid()}"}  # noqa: F405

@@ -22,7 +22,9 @@ def page_not_found(request: HttpRequest, exception: Exception | None = None) -> 
 def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     if _is_api(request):
         return JsonResponse(error_body("Permission denied.", "permission_denied"), status=403)
-    return TemplateResponse(request, "403.html", {"reason": str(exception or "")}, status=403).render()
+    return TemplateResponse(
+        request, "403.html", {"reason": str(exception or "")}, status=403
+    ).render()
 
 
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
@@ -33,6 +35,8 @@ def bad_request(request: HttpRequest, exception: Exception | None = None) -> Htt
 
 def server_error(request: HttpRequest) -> HttpResponse:
     if _is_api(request):
-        return JsonResponse(error_body("Something went wrong on our side.", "server_error"), status=500)
+        return JsonResponse(
+            error_body("Something went wrong on our side.", "server_error"), status=500
+        )
     # No context processors: whatever failed may fail again while rendering.
     return HttpResponse(render_to_string("500.html"), status=500)

@@ -1,13 +1,13 @@
-"""Path routing: activate the shop's schema for /shops/<slug>/, /sell/<slug>/, /api/v1/shops/<slug>/."""
+"""Path routing: activate the shop schema for /shops/<slug>/, /sell/<slug>/ and the shop API."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
 
-from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse
 
+from tenants.schemas import use_public_schema, use_shop_schema
 from tenants.selectors import shop_get_by_slug
 
 SHOP_PATH = re.compile(r"^/(?:shops|sell|api/v1/shops)/(?P<slug>[^/]+)(?:/|$)")
@@ -24,7 +24,7 @@ class ShopRoutingMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        connection.set_schema_to_public()
+        use_public_schema()
         request.shop = None  # type: ignore[attr-defined]
         match = SHOP_PATH.match(request.path_info)
         if match:
@@ -33,8 +33,8 @@ class ShopRoutingMiddleware:
                 raise Http404("No such shop")
             request.shop = shop  # type: ignore[attr-defined]
             request.tenant = shop  # type: ignore[attr-defined]
-            connection.set_tenant(shop)
+            use_shop_schema(shop)
         try:
             return self.get_response(request)
         finally:
-            connection.set_schema_to_public()
+            use_public_schema()

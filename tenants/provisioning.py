@@ -18,6 +18,7 @@ from django_tenants.clone import CloneSchema
 from django_tenants.utils import schema_exists
 
 from tenants.models import PooledSchema
+from tenants.schemas import use_public_schema
 
 logger = logging.getLogger(__name__)
 
@@ -39,7 +40,7 @@ def template_prepare(*, verbosity: int = 0) -> None:
         interactive=False,
         verbosity=verbosity,
     )
-    connection.set_schema_to_public()
+    use_public_schema()
     # django-tenants' clone_schema() re-creates this large SQL function on every call;
     # creating it once here lets us call it directly (and avoids concurrent
     # CREATE OR REPLACE FUNCTION conflicts between two provisioning transactions).
@@ -69,7 +70,7 @@ def schema_provision(*, schema_name: str) -> None:
 
     Call inside the transaction that creates the Shop row, so a failure leaves neither.
     """
-    connection.set_schema_to_public()
+    use_public_schema()
     pooled = (
         PooledSchema.objects.select_for_update(skip_locked=True)
         .filter(template_fingerprint=template_fingerprint())
@@ -91,7 +92,7 @@ def pool_refill(*, size: int | None = None) -> int:
     refill runs at a time (a session advisory lock), the others return 0 at once.
     """
     target = settings.SHOP_SCHEMA_POOL_SIZE if size is None else size
-    connection.set_schema_to_public()
+    use_public_schema()
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_try_advisory_lock(%s)", [_POOL_REFILL_LOCK])
         (locked,) = cursor.fetchone()

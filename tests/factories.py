@@ -42,7 +42,9 @@ class CategoryFactory(factory.django.DjangoModelFactory):
     slug = factory.Sequence(lambda n: f"category-{n}")
 
 
-def make_shop(*, owner: User | None = None, slug: str | None = None, name: str | None = None) -> Shop:
+def make_shop(
+    *, owner: User | None = None, slug: str | None = None, name: str | None = None
+) -> Shop:
     """A shop provisioned through the real service (pooled schema or template clone)."""
     number = next(_shop_numbers)
     return shop_create(

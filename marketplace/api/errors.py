@@ -15,6 +15,15 @@ from marketplace.errors import ApplicationError
 logger = logging.getLogger(__name__)
 
 
+HTTP_ERROR_CODES = {
+    401: "not_authenticated",
+    403: "permission_denied",
+    404: "not_found",
+    405: "method_not_allowed",
+    429: "throttled",
+}
+
+
 def error_body(detail: Any, code: str) -> dict[str, Any]:
     return {"detail": detail, "code": code}
 
@@ -55,8 +64,7 @@ def install_error_handlers(api: NinjaAPI) -> None:
 
     @api.exception_handler(HttpError)
     def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
-        code = {401: "not_authenticated", 403: "permission_denied", 404: "not_found",
-                405: "method_not_allowed", 429: "throttled"}.get(exc.status_code, "error")  # fmt: skip
+        code = HTTP_ERROR_CODES.get(exc.status_code, "error")
         return respond(request, exc.status_code, str(exc), code)
 
     @api.exception_handler(Exception)

@@ -25,7 +25,7 @@ class PageNumber(PaginationBase):
 
     items_attribute = "items"
 
-    def paginate_queryset(
+    def paginate_queryset(  # type: ignore[override]
         self, queryset: QuerySet[Any], pagination: Input, **params: Any
     ) -> dict[str, Any]:
         count = queryset.count()

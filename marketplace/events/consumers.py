@@ -22,6 +22,7 @@ from django.db import close_old_connections, connection, transaction
 
 from marketplace.events.kafka import make_consumer
 from marketplace.events.topics import topic_for
+from tenants.schemas import use_public_schema
 
 logger = logging.getLogger(__name__)
 
@@ -88,7 +89,7 @@ def registered_groups() -> dict[str, list[Registration]]:
 
 def event_process(*, group: str, event: Event, registrations: list[Registration]) -> bool:
     """Run the group's handlers for `event` once. False when it was processed before."""
-    connection.set_schema_to_public()
+    use_public_schema()
     with transaction.atomic():
         with connection.cursor() as cursor:
             cursor.execute(
@@ -101,7 +102,7 @@ def event_process(*, group: str, event: Event, registrations: list[Registration]
         for registration in registrations:
             if event.type in registration.event_types:
                 registration.handler(event)
-    connection.set_schema_to_public()
+    use_public_schema()
     return True
 
 
@@ -140,10 +141,16 @@ class GroupConsumer:
         event = Event.from_message(value)
         for attempt in range(1, self.max_attempts + 1):
             try:
-                return event_process(group=self.group, event=event, registrations=self.registrations)
+                return event_process(
+                    group=self.group, event=event, registrations=self.registrations
+                )
             except Exception:
                 logger.exception(
-                    "consumer %s: %s %s failed (attempt %s)", self.group, event.type, event.id, attempt
+                    "consumer %s: %s %s failed (attempt %s)",
+                    self.group,
+                    event.type,
+                    event.id,
+                    attempt,
                 )
                 close_old_connections()
                 time.sleep(0.2 * attempt)
@@ -154,7 +161,9 @@ class GroupConsumer:
         self.consumer.close()
 
 
-def consume_forever(*, group: str, registrations: list[Registration], stop: threading.Event) -> None:
+def consume_forever(
+    *, group: str, registrations: list[Registration], stop: threading.Event
+) -> None:
     runner = GroupConsumer(group, registrations)
     try:
         while not stop.is_set():

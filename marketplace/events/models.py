@@ -47,3 +47,6 @@ class ProcessedEvent(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["group", "event_id"], name="events_processed_unique"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.group}: {self.event_id}"

@@ -6,6 +6,7 @@ import json
 import logging
 import signal
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,13 +14,14 @@ import psycopg
 from confluent_kafka import KafkaError, Message, Producer
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
 from marketplace.events.kafka import make_producer, topics_ensure
 from marketplace.events.models import OutboxEvent
 from marketplace.events.services import OUTBOX_CHANNEL
+from tenants.schemas import use_public_schema
 
 logger = logging.getLogger(__name__)
 
@@ -55,7 +57,7 @@ def relay_batch(
     Rows the broker did not acknowledge stay pending (with the error recorded) and are
     retried by the next batch. Several relays may run: rows are locked with SKIP LOCKED.
     """
-    connection.set_schema_to_public()
+    use_public_schema()
     with transaction.atomic():
         pending = list(
             OutboxEvent.objects.select_for_update(skip_locked=True)
@@ -67,11 +69,14 @@ def relay_batch(
         delivered: list[int] = []
         errors: dict[int, str] = {}
 
-        def on_delivery(row_id: int, error: KafkaError | None, _message: Message) -> None:
-            if error is None:
-                delivered.append(row_id)
-            else:
-                errors[row_id] = str(error)
+        def on_delivery(row_id: int) -> Callable[[KafkaError | None, Message], None]:
+            def record(error: KafkaError | None, _message: Message) -> None:
+                if error is None:
+                    delivered.append(row_id)
+                else:
+                    errors[row_id] = str(error)
+
+            return record
 
         for event in pending:
             producer.produce(
@@ -79,9 +84,7 @@ def relay_batch(
                 key=event.key.encode(),
                 value=event_message(event),
                 headers={"event_type": event.type},
-                on_delivery=lambda error, message, row_id=event.id: on_delivery(
-                    row_id, error, message
-                ),
+                on_delivery=on_delivery(event.id),
             )
         producer.flush(flush_timeout)
         OutboxEvent.objects.filter(id__in=delivered).update(

@@ -12,8 +12,10 @@ PARTITIONS = 3
 def topic_for(event_type: str) -> str:
     area = event_type.split(".", 1)[0]
     if area not in TOPIC_NAMES or "." not in event_type:
-        raise ValueError(f"Event type {event_type!r} must look like '<area>.<name>' "
-                         f"with area one of {TOPIC_NAMES}")
+        raise ValueError(
+            f"Event type {event_type!r} must look like '<area>.<name>' "
+            f"with area one of {TOPIC_NAMES}"
+        )
     return settings.KAFKA_TOPIC_PREFIX + area
 
 

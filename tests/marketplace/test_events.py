@@ -11,6 +11,7 @@ import pytest
 from confluent_kafka import Consumer
 from django.db import transaction
 from django.test import override_settings
+from django.utils import timezone
 
 from marketplace.devtools.tansu import TansuBroker
 from marketplace.events.consumers import Event, GroupConsumer, Registration, event_process
@@ -44,6 +45,12 @@ def read_topic(bootstrap: str, topic: str, expected: int, timeout: float = 20) -
     finally:
         consumer.close()
     return bodies
+
+
+@pytest.fixture(autouse=True)
+def _no_pending_events_from_other_tests() -> None:
+    """Session fixtures commit events (shop.created); these tests count only their own."""
+    OutboxEvent.objects.filter(published_at=None).update(published_at=timezone.now())
 
 
 @pytest.fixture
@@ -106,7 +113,9 @@ def test_events_wait_while_the_broker_is_down_and_go_out_when_it_returns(own_bro
 
 def test_a_redelivered_event_is_handled_once_per_group():
     calls: list[uuid.UUID] = []
-    registrations = [Registration("test-group", frozenset({"user.ping"}), lambda e: calls.append(e.id))]
+    registrations = [
+        Registration("test-group", frozenset({"user.ping"}), lambda e: calls.append(e.id))
+    ]
     event = Event(uuid.uuid4(), "user.ping", 1, "1", __import__("datetime").datetime.now(), {})
 
     assert event_process(group="test-group", event=event, registrations=registrations) is True
