@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import pytest
 from django.conf import settings
+from django.db import connection
 from django.test import Client
 
 from marketplace.accounts.models import User
@@ -65,6 +66,8 @@ class World:
 @pytest.fixture(scope="session")
 def world(django_db_setup, django_db_blocker) -> World:  # type: ignore[no-untyped-def]
     with django_db_blocker.unblock():
+        # Only a test database: pytest-django sets one up for django_db-marked tests only.
+        assert connection.settings_dict["NAME"].startswith("test_")
         owner_a = UserFactory(email="owner-a@example.test")
         owner_b = UserFactory(email="owner-b@example.test")
         shop_a = make_shop(owner=owner_a, slug="alpha-goods", name="Alpha Goods")
