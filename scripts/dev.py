@@ -30,6 +30,7 @@ from urllib.parse import urlsplit
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from marketplace import env as settings_env  # noqa: E402
 from marketplace.devtools.tansu import TansuBroker, TansuError, wait_for_port  # noqa: E402
 
 PYTHON = sys.executable
@@ -37,11 +38,6 @@ BIN = Path(sys.executable).parent
 MANAGE = str(REPO / "manage.py")
 HOST = "127.0.0.1"
 LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
-DEFAULTS = {
-    "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/marketplace",
-    "REDIS_URL": "redis://127.0.0.1:6379/0",
-    "KAFKA_BOOTSTRAP_SERVERS": "127.0.0.1:9092",
-}
 START_POSTGRES = "pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start"
 START_REDIS = (
     'redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no'
@@ -231,8 +227,8 @@ def main() -> int:
     for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(signum, on_signal)
     env = dict(os.environ, PYTHONUNBUFFERED="1")
-    for name, default in DEFAULTS.items():
-        env.setdefault(name, default)
+    for name in ("DATABASE_URL", "REDIS_URL", "KAFKA_BOOTSTRAP_SERVERS"):
+        env.setdefault(name, settings_env.get(name))
     port = int(env.get("PORT", "8000"))
     base = f"http://{HOST}:{port}"
 
