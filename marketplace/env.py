@@ -74,13 +74,15 @@ def environment() -> str:
 
 def check_production_secrets() -> None:
     """Refuse to run production on a dev default or with a missing secret."""
+    # An empty value (`STRIPE_SECRET_KEY=` left in an env file) counts as missing.
     missing = [
         variable.name
         for variable in VARIABLES
-        if variable.secret and os.environ.get(variable.name, variable.default) == variable.default
+        if variable.secret
+        and os.environ.get(variable.name, variable.default).strip() in ("", variable.default)
     ]
     for required in ("DATABASE_URL", "ALLOWED_HOSTS"):
-        if required not in os.environ:
+        if not os.environ.get(required, "").strip():
             missing.append(required)
     if missing:
         raise ImproperlyConfigured(

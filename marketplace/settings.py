@@ -32,6 +32,8 @@ SHARED_APPS = [
     "django.contrib.admin",
     "django.contrib.postgres",
     "django_htmx",
+    # Listed so the API docs page serves Swagger UI from our static files, not a CDN.
+    "ninja",
     "channels",
     "marketplace",
     "marketplace.accounts",

@@ -42,6 +42,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     )
     is_active = models.BooleanField(default=True)  # type: ignore[misc]
     date_joined = models.DateTimeField(default=timezone.now)
+    # Set when the person follows the signed link we emailed; needed to open a shop.
+    email_verified_at = models.DateTimeField(null=True, blank=True)
 
     objects = UserManager()
 
@@ -56,6 +58,10 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def __str__(self) -> str:
         return self.email
+
+    @property
+    def is_email_verified(self) -> bool:
+        return self.email_verified_at is not None
 
     def get_full_name(self) -> str:
         return self.name or self.email

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from ninja import NinjaAPI
 
+from marketplace.accounts.api import router as accounts_router
 from marketplace.api.errors import install_error_handlers
 from sellers.api import router as sellers_router
+from tenants.api import router as tenants_router
 
 api = NinjaAPI(
     title="Marketplace API",
@@ -15,4 +17,6 @@ api = NinjaAPI(
     urls_namespace="api",
 )
 install_error_handlers(api)
+api.add_router("/", accounts_router)
+api.add_router("/", tenants_router)
 api.add_router("/", sellers_router)

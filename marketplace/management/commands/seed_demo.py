@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.management.base import BaseCommand
+from django.utils import timezone
 from django_tenants.utils import tenant_context
 
 from marketplace.accounts.models import User
@@ -130,5 +131,7 @@ class Command(BaseCommand):
         user = User.objects.filter(email=email).first()
         if user is None:
             create = User.objects.create_superuser if staff else User.objects.create_user
-            user = create(email=email, password=DEMO_PASSWORD, name=name)
+            user = create(
+                email=email, password=DEMO_PASSWORD, name=name, email_verified_at=timezone.now()
+            )
         return user
