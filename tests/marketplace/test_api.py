@@ -254,7 +254,8 @@ def test_openapi_document_lists_the_catalog_paths(world, client):
     assert response.status_code == 200
     document = response.json()
     assert document["info"]["title"] == "Marketplace API"
-    assert sorted(document["paths"]) == ["/api/v1/listings", "/api/v1/shops/{shop_slug}/products"]
+    # Other packages add their own paths; these two are the catalog's.
+    assert {"/api/v1/listings", "/api/v1/shops/{shop_slug}/products"} <= set(document["paths"])
     parameters = [p["name"] for p in document["paths"]["/api/v1/listings"]["get"]["parameters"]]
     assert sorted(parameters) == ["page", "page_size", "q"]
     shop_parameters = document["paths"]["/api/v1/shops/{shop_slug}/products"]["get"]["parameters"]
