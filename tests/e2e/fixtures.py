@@ -117,8 +117,10 @@ def _wait_healthy(stack: LiveStack, timeout: float = 60) -> None:
     raise RuntimeError("stack not healthy in time:\n" + stack.log("web"))
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
+    """Per test module: Playwright's sync API keeps an event loop running in this thread,
+    which other tests' async_to_sync calls must not find there."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
