@@ -25,6 +25,12 @@ from tests.factories import UserFactory, add_member, make_product, make_shop
 pytest_plugins = ["tests.e2e.fixtures"]
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Browser tests run last in each process: what they do through the live stack is
+    committed, and must not show up in the exact assertions of the other tests."""
+    items.sort(key=lambda item: item.get_closest_marker("e2e") is not None)
+
+
 @pytest.fixture(scope="session")
 def kafka_broker() -> Iterator[TansuBroker]:
     """This worker's own broker; settings point at it for the whole session."""
