@@ -4,8 +4,11 @@ Run it with the project's interpreter: `.venv/bin/python scripts/dev.py`.
 
 1. PostgreSQL (DATABASE_URL) and Redis (REDIS_URL) must answer; the database is created if
    missing. Kafka (KAFKA_BOOTSTRAP_SERVERS): reused when something answers there, otherwise
-   a Tansu broker (memory storage) is started on that loopback port.
-2. migrate_schemas, prepare_shops, collectstatic and seed_demo run once (all idempotent).
+   a Tansu broker (memory storage) is started on that loopback port. With no Google or
+   GitHub client id set, a local stand-in for both makes social sign-in work offline.
+   With no EMAIL_URL set, a local mail sink catches every email (SMTP 127.0.0.1:1025,
+   inbox http://127.0.0.1:8025/).
+2. migrate_schemas --shared, prepare_shops, migrate_schemas --tenant, collectstatic and seed_demo run once (all idempotent).
 3. web (uvicorn), relay and worker run with their output prefixed by their name.
 4. Ctrl-C or SIGTERM stops them all (SIGTERM, then SIGKILL after 10 s) and exits 0; a child
    that exits on its own stops everything and exits 1.
@@ -31,6 +34,8 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from marketplace import env as settings_env  # noqa: E402
+from marketplace.devtools.mailsink import MailSink  # noqa: E402
+from marketplace.devtools.oauth_provider import LocalOAuthProvider  # noqa: E402
 from marketplace.devtools.tansu import TansuBroker, TansuError, wait_for_port  # noqa: E402
 
 PYTHON = sys.executable
@@ -140,6 +145,42 @@ def ensure_kafka(bootstrap: str) -> TansuBroker | None:
     return broker
 
 
+def start_oauth_provider(env: dict[str, str]) -> LocalOAuthProvider | None:
+    """With no Google or GitHub client id configured, a local stand-in for both (a consent
+    page where you type who signs in) makes social sign-in work offline. Sets `env` so
+    the web process talks to it."""
+    if env.get("GOOGLE_CLIENT_ID") or env.get("GITHUB_CLIENT_ID"):
+        return None
+    provider = LocalOAuthProvider(interactive=True).start()
+    env.update(provider.stack_env())
+    say(f"social sign-in: local stand-in for Google and GitHub at {provider.url}")
+    return provider
+
+
+MAIL_SMTP_PORT = 1025
+MAIL_INBOX_PORT = 8025
+
+
+def start_mail_sink(env: dict[str, str]) -> tuple[MailSink | None, str | None]:
+    """With no EMAIL_URL set, send every email to a local sink whose inbox is a web page.
+    Sets `env` so web, relay and worker send there. Returns the sink we started (None when
+    EMAIL_URL is set or a sink already listens) and the inbox URL to print."""
+    if env.get("EMAIL_URL"):
+        return None, None
+    inbox = f"http://{HOST}:{MAIL_INBOX_PORT}/"
+    env["EMAIL_URL"] = f"smtp://{HOST}:{MAIL_SMTP_PORT}"
+    if wait_for_port(HOST, MAIL_SMTP_PORT, 0):
+        say(f"mail: something listens on {HOST}:{MAIL_SMTP_PORT} already; sending there")
+        return None, inbox
+    try:
+        sink = MailSink(smtp_port=MAIL_SMTP_PORT, http_port=MAIL_INBOX_PORT).start()
+    except OSError as exc:
+        fail(f"cannot start the mail sink ({exc}): free ports {MAIL_SMTP_PORT} and "
+             f"{MAIL_INBOX_PORT}, or set EMAIL_URL")  # fmt: skip
+    say(f"mail: local sink at {sink.email_url}, inbox {sink.inbox_url}")
+    return sink, sink.inbox_url
+
+
 # --- processes -----------------------------------------------------------------------------
 
 
@@ -231,6 +272,7 @@ def main() -> int:
         env.setdefault(name, settings_env.get(name))
     port = int(env.get("PORT", "8000"))
     base = f"http://{HOST}:{port}"
+    env.setdefault("SITE_URL", base)  # links in emails lead back to this server
 
     if not (REPO / "manage.py").exists():
         fail(f"{MANAGE} does not exist")
@@ -245,14 +287,19 @@ def main() -> int:
         fail("missing services:\n" + "\n".join(problems))
 
     broker = ensure_kafka(env["KAFKA_BOOTSTRAP_SERVERS"])
+    oauth_provider = start_oauth_provider(env)
+    mail_sink, mail_inbox = start_mail_sink(env)
     children: dict[str, subprocess.Popen[str]] = {}
     pumps: list[threading.Thread] = []
     code = 1
     try:
         if broker is not None:
             env["KAFKA_BOOTSTRAP_SERVERS"] = broker.bootstrap
-        run_step("migrate", ["migrate_schemas", "--noinput"], env)
+        # Template and pool before the shops: a shop created while the shops migrate then
+        # already gets the new tables (pooled schemas are not Shop rows, migrate skips them).
+        run_step("migrate", ["migrate_schemas", "--shared", "--noinput"], env)
         run_step("shops", ["prepare_shops"], env)
+        run_step("migrate", ["migrate_schemas", "--tenant", "--noinput"], env)
         run_step("static", ["collectstatic", "--noinput", "-v0"], env)
         logins = run_step("seed", ["seed_demo"], env)
 
@@ -267,12 +314,16 @@ def main() -> int:
             pumps.append(threading.Thread(target=pump, args=(name, children[name]), daemon=True))
             pumps[-1].start()
 
-        code = supervise(children, broker, base, logins)
+        code = supervise(children, broker, base, logins, mail_inbox)
     finally:
         stopping = time.monotonic()
         left = terminate_all(children)
         if broker is not None:
             broker.stop(timeout=max(1.0, left))
+        if oauth_provider is not None:
+            oauth_provider.stop()
+        if mail_sink is not None:
+            mail_sink.stop()
         for thread in pumps:
             thread.join(1.0)
         if children or broker is not None:
@@ -281,7 +332,11 @@ def main() -> int:
 
 
 def supervise(
-    children: dict[str, subprocess.Popen[str]], broker: TansuBroker | None, base: str, logins: str
+    children: dict[str, subprocess.Popen[str]],
+    broker: TansuBroker | None,
+    base: str,
+    logins: str,
+    mail_inbox: str | None = None,
 ) -> int:
     """Wait for /healthz, print where to go, then watch the children (and our broker) until
     a stop signal (returns 0) or until one of them exits or /healthz never answers (1)."""
@@ -298,7 +353,7 @@ def supervise(
         if not ready:
             if healthy(f"{base}/healthz"):
                 ready = True
-                announce(base, logins)
+                announce(base, logins, mail_inbox)
             elif time.monotonic() > ready_by:
                 say(f"ERROR: {base}/healthz did not answer 200 within {HEALTH_TIMEOUT:.0f} s")
                 return 1
@@ -306,7 +361,7 @@ def supervise(
     return 0
 
 
-def announce(base: str, logins: str) -> None:
+def announce(base: str, logins: str, mail_inbox: str | None = None) -> None:
     lines = [
         "",
         "Marketplace is running:",
@@ -315,6 +370,7 @@ def announce(base: str, logins: str) -> None:
         f"  API docs    {base}/api/v1/docs",
         f"  health      {base}/healthz",
         f"  admin       {base}/admin/",
+        *([f"  mail        {mail_inbox}  (every email the site sends)"] if mail_inbox else []),
         "",
         *(f"  {line}" for line in logins.strip().splitlines()),
         "",

@@ -25,7 +25,8 @@ def test_process_exits_cleanly_on_sigterm(kafka_broker, command, ready, stopped)
     process = subprocess.Popen(
         [sys.executable, "manage.py", command],
         cwd=ROOT,
-        env=_stack_env(kafka_broker),
+        # No pool refill: other tests in this process count the pooled schemas.
+        env={**_stack_env(kafka_broker), "SHOP_SCHEMA_POOL_SIZE": "0"},
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
     )

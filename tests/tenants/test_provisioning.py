@@ -17,6 +17,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_shop_create_takes_a_pooled_schema_and_makes_the_owner(world):
+    PooledSchema.objects.all().delete()  # whatever other tests or a worker left
     pool_refill(size=1)
     pooled = PooledSchema.objects.get()
     owner = UserFactory()
@@ -47,6 +48,7 @@ def test_shop_create_clones_the_template_when_the_pool_is_empty(world):
 
 
 def test_stale_pooled_schemas_are_dropped_and_replaced(world):
+    PooledSchema.objects.all().delete()
     pool_refill(size=1)
     stale = PooledSchema.objects.get()
     PooledSchema.objects.filter(id=stale.id).update(template_fingerprint="old")
