@@ -8,7 +8,8 @@ Run it with the project's interpreter: `.venv/bin/python scripts/dev.py`.
    GitHub client id set, a local stand-in for both makes social sign-in work offline.
    With no EMAIL_URL set, a local mail sink catches every email (SMTP 127.0.0.1:1025,
    inbox http://127.0.0.1:8025/).
-2. migrate_schemas --shared, prepare_shops, migrate_schemas --tenant, collectstatic and seed_demo run once (all idempotent).
+2. migrate_schemas --shared, prepare_shops, migrate_schemas --tenant, collectstatic and
+   seed_demo run once (all idempotent).
 3. web (uvicorn), relay and worker run with their output prefixed by their name.
 4. Ctrl-C or SIGTERM stops them all (SIGTERM, then SIGKILL after 10 s) and exits 0; a child
    that exits on its own stops everything and exits 1.
