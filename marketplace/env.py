@@ -39,11 +39,31 @@ VARIABLES: tuple[Variable, ...] = (
     Variable("STRIPE_WEBHOOK_SECRET", "whsec_local_emulator", "Stripe webhook secret", secret=True),
     Variable("STRIPE_API_BASE", "", "Stripe API base URL (empty: Stripe itself)"),
     Variable("CLOUDINARY_URL", "", "cloudinary://key:secret@cloud (empty: local media files)"),
+    Variable("CLOUDINARY_API_BASE", "", "Cloudinary API origin (empty: Cloudinary itself)"),
+    Variable(
+        "CLOUDINARY_DELIVERY_URL", "", "origin images are delivered from (empty: Cloudinary's CDN)"
+    ),
     Variable("EMAIL_URL", "console://", "smtp://user:pass@host:port, or console://"),
     Variable("DEFAULT_FROM_EMAIL", "Marketplace <noreply@localhost>", "sender of our emails"),
+    Variable("SITE_URL", "http://localhost:8000", "public origin of the site, for links in emails"),
     Variable("SHOP_SCHEMA_POOL_SIZE", "10", "ready shop schemas kept in the warm pool"),
     Variable("SESSION_COOKIE_AGE", "1209600", "session lifetime in seconds"),
     Variable("LOG_LEVEL", "INFO", "root log level"),
+    # Social sign-in: a provider's button appears only when its client id is set.
+    Variable("GOOGLE_CLIENT_ID", "", "Google OAuth client id (empty: no Google sign-in)"),
+    Variable("GOOGLE_CLIENT_SECRET", "", "Google OAuth client secret"),
+    Variable(
+        "GOOGLE_OIDC_URL",
+        "https://accounts.google.com",
+        "OpenID Connect issuer for Google sign-in (dev/tests: the local provider)",
+    ),
+    Variable("GITHUB_CLIENT_ID", "", "GitHub OAuth app client id (empty: no GitHub sign-in)"),
+    Variable("GITHUB_CLIENT_SECRET", "", "GitHub OAuth app client secret"),
+    Variable(
+        "GITHUB_URL",
+        "",
+        "GitHub base URL (empty: github.com; GitHub Enterprise or the local provider)",
+    ),
 )
 _BY_NAME = {variable.name: variable for variable in VARIABLES}
 

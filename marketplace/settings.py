@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 import dj_database_url
 
 from marketplace import env
+from marketplace.media.configuration import storage_setting as media_storage_setting
+from marketplace.social.configuration import providers_setting
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 ENVIRONMENT = env.environment()
@@ -37,7 +40,16 @@ SHARED_APPS = [
     "channels",
     "marketplace",
     "marketplace.accounts",
+    # Before allauth, so our templates for its pages win.
+    "marketplace.social",
+    "allauth",
+    "allauth.account",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.github",
+    "allauth.socialaccount.providers.openid_connect",
+    "marketplace.apitokens",
     "marketplace.events",
+    "marketplace.platform",
     "tenants",
     "sellers",
     "sellers.listings",
@@ -65,6 +77,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
     # After auth so error pages know the user; before every view.
     "tenants.middleware.ShopRoutingMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -131,6 +144,9 @@ STRIPE_SECRET_KEY = env.get("STRIPE_SECRET_KEY")
 STRIPE_WEBHOOK_SECRET = env.get("STRIPE_WEBHOOK_SECRET")
 STRIPE_API_BASE = env.get("STRIPE_API_BASE")
 CLOUDINARY_URL = env.get("CLOUDINARY_URL")
+# Empty: Cloudinary itself. Dev and tests point both at marketplace.devtools.cloudinary_emulator.
+CLOUDINARY_API_BASE = env.get("CLOUDINARY_API_BASE")
+CLOUDINARY_DELIVERY_URL = env.get("CLOUDINARY_DELIVERY_URL")
 
 
 def _email_settings(url: str) -> dict[str, object]:
@@ -154,6 +170,8 @@ def _email_settings(url: str) -> dict[str, object]:
 
 globals().update(_email_settings(env.get("EMAIL_URL")))
 DEFAULT_FROM_EMAIL = env.get("DEFAULT_FROM_EMAIL")
+# Links in emails are built from this origin (requests may arrive under another host name).
+SITE_URL = env.get("SITE_URL")
 
 # --- Accounts ---------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
@@ -173,6 +191,46 @@ AUTH_PASSWORD_VALIDATORS = [
 SESSION_COOKIE_AGE = env.get_int("SESSION_COOKIE_AGE")
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
+# Password reset links are single-use (the token hashes the password) and last an hour.
+PASSWORD_RESET_TIMEOUT = 3600
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
+
+# --- Social sign-in (django-allauth, used for Google and GitHub only) --------------------
+# Our own pages do email/password sign-in, registration, verification and reset; allauth
+# runs the OAuth flows (mounted at /accounts/oauth/) and nothing else.
+SOCIALACCOUNT_ONLY = True
+SOCIALACCOUNT_ADAPTER = "marketplace.social.adapter.SocialAccountAdapter"
+SOCIALACCOUNT_PROVIDERS = providers_setting(
+    github_client_id=env.get("GITHUB_CLIENT_ID"),
+    github_secret=env.get("GITHUB_CLIENT_SECRET"),
+    github_url=env.get("GITHUB_URL"),
+    google_client_id=env.get("GOOGLE_CLIENT_ID"),
+    google_secret=env.get("GOOGLE_CLIENT_SECRET"),
+    google_server_url=env.get("GOOGLE_OIDC_URL"),
+)
+SOCIALACCOUNT_QUERY_EMAIL = True
+# A provider-verified email that belongs to an existing user signs in as that user and
+# links the provider account; an unverified one never does (marketplace.social.adapter).
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = True
+SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = True
+# Verification is ours (User.email_verified_at); allauth sends no mail of its own.
+SOCIALACCOUNT_EMAIL_VERIFICATION = "none"
+ACCOUNT_EMAIL_VERIFICATION = "none"
+ACCOUNT_USER_MODEL_USERNAME_FIELD = None
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*"]
+ACCOUNT_UNIQUE_EMAIL = True
+
+# --- API authentication and throttling (marketplace.apitokens, marketplace.api) ----------
+# JWTs are signed with a key derived from SECRET_KEY (marketplace.apitokens.tokens).
+API_ACCESS_TOKEN_LIFETIME = timedelta(minutes=5)
+API_REFRESH_TOKEN_LIFETIME = timedelta(days=14)
+# "<requests>/<s|min|h|day>" per window: "auth" per client IP on the /auth/ endpoints,
+# "write" per user (per IP when anonymous) on every other POST/PUT/PATCH/DELETE.
+API_THROTTLE_RATES = {"auth": "20/min", "write": "120/min"}
 
 # --- Static and media -------------------------------------------------------------------
 STATIC_URL = "/static/"
@@ -180,7 +238,12 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 MEDIA_URL = "/media/"
 MEDIA_ROOT = BASE_DIR / "media"
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Cloudinary when CLOUDINARY_URL is set, else files under MEDIA_ROOT (marketplace.media).
+    "default": media_storage_setting(
+        cloudinary_url=CLOUDINARY_URL,
+        api_base=CLOUDINARY_API_BASE,
+        delivery_url=CLOUDINARY_DELIVERY_URL,
+    ),
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
         if PRODUCTION
@@ -224,3 +287,6 @@ if PRODUCTION:
 if TESTING:
     # Argon2 is deliberately slow; tests create many users.
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Every test client calls from 127.0.0.1 and the session-wide users write from many
+    # tests; throttling tests set the real rates with override_settings.
+    API_THROTTLE_RATES = {"auth": "100000/min", "write": "100000/min"}

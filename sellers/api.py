@@ -66,6 +66,10 @@ def listings(request: HttpRequest, q: str = "") -> QuerySet[Listing]:
 @paginate(PageNumber)
 def shop_products(request: HttpRequest, shop_slug: str) -> QuerySet[Product]:
     # The routing middleware activated the shop's schema (404 for an unknown shop).
-    if getattr(request, "shop", None) is None:
+    shop = getattr(request, "shop", None)
+    if shop is None:
         raise Http404("No such shop")
+    if shop.is_suspended:
+        # A suspended shop sells nothing: its products vanish from every shopper read.
+        return Product.objects.none()
     return products_for_dashboard(status=Product.Status.PUBLISHED)

@@ -19,9 +19,18 @@ def home(request: HttpRequest) -> TemplateResponse:
     return TemplateResponse(request, "storefront/home.html", context)
 
 
+def _suspended_notice(request: HttpRequest, shop: Shop, *, status: int) -> TemplateResponse:
+    # The suspension reason is for the shop's staff (dashboard); shoppers get the fact only.
+    return TemplateResponse(
+        request, "storefront/shop_suspended.html", {"shop": shop}, status=status
+    )
+
+
 @require_GET
 def shop_detail(request: HttpRequest, shop_slug: str) -> TemplateResponse:
     shop: Shop = request.shop  # type: ignore[attr-defined]
+    if shop.is_suspended:
+        return _suspended_notice(request, shop, status=200)
     context = {"shop": shop, **paginate(request, listings_search(shop=shop))}
     return TemplateResponse(request, "storefront/shop_detail.html", context)
 
@@ -29,6 +38,9 @@ def shop_detail(request: HttpRequest, shop_slug: str) -> TemplateResponse:
 @require_GET
 def product_detail(request: HttpRequest, shop_slug: str, product_slug: str) -> TemplateResponse:
     shop: Shop = request.shop  # type: ignore[attr-defined]
+    if shop.is_suspended:
+        # The product is not for sale while the shop is suspended: not found, and why.
+        return _suspended_notice(request, shop, status=404)
     product = product_published_get(slug=product_slug)  # the shop's schema is active
     if product is None:
         raise Http404("No such product")

@@ -9,6 +9,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 
 from tenants.schemas import use_public_schema, use_shop_schema
 from tenants.selectors import shop_get_by_slug
+from tenants.services import RESERVED_SLUGS
 
 SHOP_PATH = re.compile(r"^/(?:shops|sell|api/v1/shops)/(?P<slug>[^/]+)(?:/|$)")
 
@@ -16,8 +17,9 @@ SHOP_PATH = re.compile(r"^/(?:shops|sell|api/v1/shops)/(?P<slug>[^/]+)(?:/|$)")
 class ShopRoutingMiddleware:
     """Sets `request.shop` and the shop's schema, or the public schema for other paths.
 
-    An unknown shop is a 404 before any view runs. The schema is reset to public after
-    the response so a reused connection never starts in a shop's schema.
+    An unknown shop is a 404 before any view runs. Reserved words (`/sell/new/`) are never
+    shop slugs, so those paths run in public like any other. The schema is reset to public
+    after the response so a reused connection never starts in a shop's schema.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
@@ -27,7 +29,7 @@ class ShopRoutingMiddleware:
         use_public_schema()
         request.shop = None  # type: ignore[attr-defined]
         match = SHOP_PATH.match(request.path_info)
-        if match:
+        if match and match["slug"] not in RESERVED_SLUGS:
             shop = shop_get_by_slug(slug=match["slug"])
             if shop is None:
                 raise Http404("No such shop")

@@ -2,7 +2,11 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
 from django_tenants.models import DomainMixin, TenantMixin
+
+from tenants.countries import country_name
 
 
 class Shop(TenantMixin):
@@ -15,7 +19,13 @@ class Shop(TenantMixin):
     name = models.CharField(max_length=120)
     slug = models.SlugField(max_length=40, unique=True)
     description = models.TextField(blank=True)
+    support_email = models.EmailField(blank=True)
+    country = models.CharField(max_length=2, blank=True, help_text="ISO 3166-1 alpha-2 code")
+    # Written only by the shop services, which validate and re-encode the image.
+    logo = models.ImageField(max_length=255, blank=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
+    suspended_at = models.DateTimeField(null=True, blank=True)
+    suspension_reason = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     # Schemas come from shop provisioning (warm pool or template clone), never from save().
@@ -24,9 +34,26 @@ class Shop(TenantMixin):
 
     class Meta:
         ordering = ["name"]
+        constraints = [
+            # Reinstating clears the suspension; an active shop never shows a stale reason.
+            # (The service also requires a reason and a time when suspending.)
+            models.CheckConstraint(
+                condition=models.Q(status="suspended")
+                | models.Q(suspended_at__isnull=True, suspension_reason=""),
+                name="tenants_shop_active_not_suspended",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def is_suspended(self) -> bool:
+        return self.status == self.Status.SUSPENDED
+
+    @property
+    def country_name(self) -> str:
+        return country_name(self.country) if self.country else ""
 
 
 class Domain(DomainMixin):
@@ -51,10 +78,68 @@ class Membership(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["shop", "user"], name="tenants_membership_unique"),
+            models.CheckConstraint(
+                condition=models.Q(role__in=["owner", "manager", "staff"]),
+                name="tenants_membership_role_valid",
+            ),
         ]
+        indexes = [models.Index(fields=["shop", "role"], name="tenants_membership_role_idx")]
 
     def __str__(self) -> str:
         return f"{self.user} ({self.role}) at {self.shop}"
+
+
+class Invitation(models.Model):
+    """An emailed offer to join a shop with a role.
+
+    The link carries a random token; only its SHA-256 digest is stored, so a database
+    leak does not leak usable links. An invitation is open until it is accepted, revoked
+    or past `expires_at`; a shop has at most one open invitation per email address.
+    """
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="invitations")
+    # Stored lower-cased: accepting compares it with the account's email case-insensitively.
+    email = models.EmailField()
+    role = models.CharField(max_length=16, choices=Membership.Role.choices)
+    token_hash = models.CharField(max_length=64, unique=True)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["shop", "email"],
+                condition=models.Q(accepted_at__isnull=True, revoked_at__isnull=True),
+                name="tenants_invitation_one_open_per_email",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(role__in=["owner", "manager", "staff"]),
+                name="tenants_invitation_role_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(accepted_at__isnull=True) | models.Q(revoked_at__isnull=True),
+                name="tenants_invitation_accepted_or_revoked",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(email=Lower("email")), name="tenants_invitation_email_lower"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} ({self.role}) to {self.shop}"
 
 
 class PooledSchema(models.Model):

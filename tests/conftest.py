@@ -8,13 +8,14 @@ runs in a transaction that is rolled back.
 from __future__ import annotations
 
 import os
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
 from django.conf import settings
 from django.db import connection
-from django.test import Client
+from django.test import Client, override_settings
 
 from marketplace.accounts.models import User
 from marketplace.devtools.tansu import TansuBroker
@@ -29,6 +30,22 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Browser tests run last in each process: what they do through the live stack is
     committed, and must not show up in the exact assertions of the other tests."""
     items.sort(key=lambda item: item.get_closest_marker("e2e") is not None)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Sign-in throttle counters and cooldowns live in Redis, outside the rolled-back test
+    transaction: each test gets a key prefix of its own, so it starts without them. (Not
+    FLUSHDB: test runs in other processes may share the Redis database.) Browser tests keep
+    the prefix the live stack uses."""
+    if request.node.get_closest_marker("e2e") is not None:
+        yield
+        return
+    prefix = f"test-{uuid.uuid4().hex[:12]}"
+    with override_settings(
+        CACHES={"default": {**settings.CACHES["default"], "KEY_PREFIX": prefix}}
+    ):
+        yield
 
 
 @pytest.fixture(scope="session")

@@ -37,7 +37,12 @@ def install_error_handlers(api: NinjaAPI) -> None:
         detail: Any = exc.message
         if exc.field:
             detail = [{"field": exc.field, "message": exc.message}]
-        return respond(request, exc.status, detail, exc.code)
+        response = respond(request, exc.status, detail, exc.code)
+        # Throttling errors of services (e.g. sign-in failures) say how long to wait.
+        retry_after = getattr(exc, "retry_after", None)
+        if retry_after is not None:
+            response["Retry-After"] = str(max(1, int(retry_after)))
+        return response
 
     @api.exception_handler(ValidationError)
     def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:

@@ -6,6 +6,7 @@ from ninja import NinjaAPI
 
 from marketplace.accounts.api import router as accounts_router
 from marketplace.api.errors import install_error_handlers
+from marketplace.api.throttling import write_throttle
 from sellers.api import router as sellers_router
 from tenants.api import router as tenants_router
 
@@ -13,8 +14,11 @@ api = NinjaAPI(
     title="Marketplace API",
     version="1",
     description="Every shop, one cart. Errors always look like "
-    '`{"detail": ..., "code": ...}`; lists are paginated with `page` and `page_size`.',
+    '`{"detail": ..., "code": ...}`; lists are paginated with `page` and `page_size`. '
+    "Sign in with `POST /api/v1/auth/token` and send `Authorization: Bearer <access>`.",
     urls_namespace="api",
+    # Every write is rate-limited; the /auth/ endpoints set their own per-IP limit.
+    throttle=[write_throttle],
 )
 install_error_handlers(api)
 api.add_router("/", accounts_router)

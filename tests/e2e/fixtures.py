@@ -13,11 +13,15 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from django.conf import settings
 from django.db import connection
 
+from marketplace import env as settings_env
+from marketplace.devtools.mailsink import MailSink
+from marketplace.devtools.oauth_provider import LocalOAuthProvider
 from marketplace.devtools.tansu import TansuBroker, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -63,10 +67,38 @@ def _stack_env(broker: TansuBroker) -> dict[str, str]:
 
 
 @pytest.fixture(scope="session")
-def live_stack(world, kafka_broker: TansuBroker) -> Iterator[LiveStack]:  # type: ignore[no-untyped-def]
-    """Starts once per worker session; the `world` data is committed before it starts."""
+def oauth_provider() -> Iterator[LocalOAuthProvider]:
+    """This worker's stand-in for Google and GitHub, at the address the test settings gave
+    allauth (marketplace/settings_test.py); tests set `oauth_provider.identity`."""
+    port = urlsplit(settings_env.get("GITHUB_URL")).port
+    assert port is not None, "the test settings point GITHUB_URL at the local provider"
+    provider = LocalOAuthProvider(port=port).start()
+    yield provider
+    provider.stop()
+
+
+@pytest.fixture(scope="session")
+def mail_sink() -> Iterator[MailSink]:
+    """This worker's SMTP sink; the live stack sends every email to it. Read a message with
+    `mail_sink.wait_for(to=..., subject_contains=...)` and its links with `.links()`."""
+    sink = MailSink().start()
+    yield sink
+    sink.stop()
+
+
+@pytest.fixture(scope="session")
+def live_stack(
+    world: Any,
+    kafka_broker: TansuBroker,
+    oauth_provider: LocalOAuthProvider,
+    mail_sink: MailSink,
+) -> Iterator[LiveStack]:
+    """Starts once per worker session; the `world` data is committed before it starts.
+    Google and GitHub sign-in are on, against the local OAuth provider."""
     port = free_port()
-    env = _stack_env(kafka_broker)
+    env = {**_stack_env(kafka_broker), **oauth_provider.stack_env()}
+    # Email goes out over real SMTP to the sink, with links back to this stack.
+    env.update(EMAIL_URL=mail_sink.email_url, SITE_URL=f"http://127.0.0.1:{port}")
     bin_dir = Path(sys.executable).parent
     commands = {
         "web": [str(bin_dir / "uvicorn"), "marketplace.asgi:application",
