@@ -43,13 +43,14 @@ from dataclasses import dataclass
 from email import policy
 from email.parser import BytesParser
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import unquote
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-HOST = "127.0.0.1"
+from marketplace.devtools.loopback import LoopbackHTTPServer
+
 DEMO_CLOUD = ("local", "local-api-key", "local-api-secret")
 # Cloudinary refuses a signed request whose timestamp is more than an hour off.
 TIMESTAMP_TOLERANCE = 3600
@@ -92,7 +93,9 @@ class CloudinaryError(Exception):
         self.message = message
 
 
-class CloudinaryEmulator:
+class CloudinaryEmulator(LoopbackHTTPServer):
+    thread_name = "cloudinary-emulator"
+
     """A threaded HTTP server on 127.0.0.1 playing one Cloudinary account.
 
     `signature_algorithm` is the account setting ("sha1", Cloudinary's default, or
@@ -116,20 +119,9 @@ class CloudinaryEmulator:
         self.signature_algorithm = signature_algorithm
         self._assets: dict[str, EmulatedAsset] = {}
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer((HOST, port), _handler_for(self))
-        self._server.daemon_threads = True
-        self._thread: threading.Thread | None = None
+        super().__init__(_handler_for(self), port=port)
 
-    # --- lifecycle -------------------------------------------------------------------
-
-    @property
-    def port(self) -> int:
-        return int(self._server.server_address[1])
-
-    @property
-    def url(self) -> str:
-        """The origin of both the APIs and delivery."""
-        return f"http://{HOST}:{self.port}"
+    # --- lifecycle (start/stop/with from LoopbackHTTPServer; `url` serves APIs and delivery)
 
     @property
     def cloudinary_url(self) -> str:
@@ -143,29 +135,6 @@ class CloudinaryEmulator:
             "CLOUDINARY_API_BASE": self.url,
             "CLOUDINARY_DELIVERY_URL": self.url,
         }
-
-    def start(self) -> CloudinaryEmulator:
-        # A short poll interval makes stop() quick (it waits for the next poll).
-        self._thread = threading.Thread(
-            target=self._server.serve_forever,
-            kwargs={"poll_interval": 0.05},
-            name="cloudinary-emulator",
-            daemon=True,
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-
-    def __enter__(self) -> CloudinaryEmulator:
-        return self.start()
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
 
     # --- what tests look at ----------------------------------------------------------
 

@@ -35,7 +35,7 @@ import threading
 import time
 from dataclasses import dataclass, replace
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
@@ -43,7 +43,8 @@ import jwt
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
-HOST = "127.0.0.1"
+from marketplace.devtools.loopback import LoopbackHTTPServer
+
 GOOGLE = "google"
 GITHUB = "github"
 TOKEN_LIFETIME = 3600
@@ -82,7 +83,7 @@ DEFAULT_IDENTITY = Identity(
 )
 
 
-class LocalOAuthProvider:
+class LocalOAuthProvider(LoopbackHTTPServer):
     """A threaded HTTP server on 127.0.0.1 playing Google and GitHub sign-in.
 
     `clients` maps client id to secret; both demo clients are registered by default.
@@ -104,30 +105,7 @@ class LocalOAuthProvider:
         self._codes: dict[str, _Grant] = {}
         self._tokens: dict[str, _Grant] = {}
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer((HOST, port), _handler_for(self))
-        self._server.daemon_threads = True
-        self._thread: threading.Thread | None = None
-
-    @property
-    def port(self) -> int:
-        return int(self._server.server_address[1])
-
-    @property
-    def url(self) -> str:
-        return f"http://{HOST}:{self.port}"
-
-    def start(self) -> LocalOAuthProvider:
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, name="local-oauth-provider", daemon=True
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        if self._thread is not None:
-            self._thread.join(5)
+        super().__init__(_handler_for(self), port=port)
 
     def stack_env(self) -> dict[str, str]:
         """Environment variables that point our settings at this server (demo clients)."""
