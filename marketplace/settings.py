@@ -68,6 +68,10 @@ PUBLIC_SCHEMA_NAME = "public"
 SHOP_TEMPLATE_SCHEMA = "shop_template"
 SHOP_SCHEMA_POOL_SIZE = env.get_int("SHOP_SCHEMA_POOL_SIZE")
 DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
+# Send `SET search_path` only when the schema changes, not before every cursor (it was half
+# of every page's queries). django-tenants 4.0.1 forgets the cached path on rollback and
+# savepoint rollback, where PostgreSQL undoes the SET.
+TENANT_LIMIT_SET_CALLS = True
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

@@ -6,6 +6,7 @@ from typing import cast
 
 from django.db import connection
 from django_tenants.postgresql_backend.base import DatabaseWrapper
+from django_tenants.utils import get_public_schema_name
 
 from tenants.models import Shop
 
@@ -15,8 +16,14 @@ def _tenant_connection() -> DatabaseWrapper:
 
 
 def use_public_schema() -> None:
-    _tenant_connection().set_schema_to_public()
+    wrapper = _tenant_connection()
+    # Switching to the schema already selected would make django-tenants forget that the
+    # search_path is set and send `SET search_path` again (TENANT_LIMIT_SET_CALLS).
+    if wrapper.schema_name != get_public_schema_name():
+        wrapper.set_schema_to_public()
 
 
 def use_shop_schema(shop: Shop) -> None:
-    _tenant_connection().set_tenant(shop)
+    wrapper = _tenant_connection()
+    if wrapper.schema_name != shop.schema_name:
+        wrapper.set_tenant(shop)

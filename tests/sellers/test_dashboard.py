@@ -325,11 +325,11 @@ def test_the_list_is_paginated_by_25(world, as_user):
 #   the shop by slug (routing middleware), the user (AuthenticationMiddleware), the
 #   membership of this shop, COUNT of the products (paginator), the page of products,
 #   the categories for the form's <select>;
-# plus five `SET search_path` that django-tenants sends before each new cursor (one to
-# public before the shop lookup, then one to the shop's schema before the user,
-# membership, count and product queries; the categories use a server-side cursor).
-# Nothing per product: the list template reads only the product's own columns.
-DASHBOARD_QUERIES = 11
+# plus two `SET search_path` (django-tenants sends one only when the schema changes:
+# to public before the shop lookup — creating products switched schemas — then to the
+# shop's schema). Nothing per product: the list template reads only the product's own
+# columns.
+DASHBOARD_QUERIES = 8
 
 
 def test_dashboard_query_count_does_not_grow_with_products(
