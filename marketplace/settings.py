@@ -86,6 +86,7 @@ MIDDLEWARE = [
     "tenants.middleware.ShopRoutingMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "marketplace.api.middleware.ApiMethodNotAllowedMiddleware",
 ]
 
 ROOT_URLCONF = "marketplace.urls"

@@ -24,6 +24,15 @@ HTTP_ERROR_CODES = {
 }
 
 
+def _field_name(location: list[Any] | tuple[Any, ...]) -> str | None:
+    """The input's name as clients wrote it: ("body", "payload", "email") → "email",
+    ("query", "page_size") → "page_size". The handler's parameter name ("payload") is
+    ours, not the client's, and services name fields the same way."""
+    parts = [str(part) for part in location]
+    skip = 2 if parts[:1] == ["body"] and len(parts) > 2 else 1
+    return ".".join(parts[skip:]) or None
+
+
 def error_body(detail: Any, code: str) -> dict[str, Any]:
     return {"detail": detail, "code": code}
 
@@ -48,7 +57,7 @@ def install_error_handlers(api: NinjaAPI) -> None:
     def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
         detail = [
             {
-                "field": ".".join(str(part) for part in error.get("loc", [])[1:]) or None,
+                "field": _field_name(error.get("loc", [])),
                 "message": error.get("msg", "Invalid value"),
             }
             for error in exc.errors

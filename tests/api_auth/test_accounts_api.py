@@ -42,7 +42,7 @@ NEW_PASSWORD = "a-brand-new-passphrase"
 
 def unknown_field(name: str) -> dict[str, object]:
     return {
-        "detail": [{"field": f"payload.{name}", "message": "Extra inputs are not permitted"}],
+        "detail": [{"field": name, "message": "Extra inputs are not permitted"}],
         "code": "validation_error",
     }
 

@@ -273,3 +273,11 @@ def test_docs_page_serves_swagger_from_our_own_static_files(world, client):
     assert "cdn" not in body.lower()
     assert "https://" not in body
     assert client.get("/static/ninja/swagger-ui-bundle.js").status_code == 200
+
+
+def test_a_wrong_method_keeps_the_error_shape_and_the_allow_header(world, client):
+    response = client.post("/api/v1/listings")
+
+    assert response.status_code == 405
+    assert response.json() == {"detail": "Method not allowed.", "code": "method_not_allowed"}
+    assert response["Allow"] == "GET"
