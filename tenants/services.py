@@ -13,7 +13,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import validate_email
-from django.db import DatabaseError, IntegrityError, transaction
+from django.db import DatabaseError, transaction
 from django.utils import timezone
 
 from marketplace.accounts.models import User
@@ -163,16 +163,12 @@ def shop_create(
                 key=str(shop.id),
                 data={"shop_id": shop.id, "slug": shop.slug, "owner_id": owner.id},
             )
-    except (IntegrityError, DatabaseError) as exc:
+    except BaseException as exc:
         if logo_name:
-            default_storage.delete(logo_name)
+            default_storage.delete(logo_name)  # the stored file must not outlive the failure
         # Another request created the same slug between our check and the insert.
-        if Shop.objects.filter(slug=slug).exists():
+        if isinstance(exc, DatabaseError) and Shop.objects.filter(slug=slug).exists():
             raise _slug_taken(slug) from exc
-        raise
-    except BaseException:
-        if logo_name:
-            default_storage.delete(logo_name)
         raise
     return shop
 

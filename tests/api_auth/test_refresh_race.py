@@ -11,31 +11,16 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from django.db import connection, transaction
+from django.db import transaction
 
 from marketplace.accounts.models import User
 from marketplace.apitokens.models import RefreshToken, TokenFamily
 from marketplace.apitokens.services import TokenPair, token_pair_issue, token_pair_refresh
 from marketplace.errors import ApplicationError
 from tests.factories import UserFactory
+from tests.threads import in_thread
 
 pytestmark = pytest.mark.django_db
-
-
-def in_thread(target: Callable[[], Any]) -> tuple[threading.Thread, dict[str, Any]]:
-    outcome: dict[str, Any] = {}
-
-    def run() -> None:
-        try:
-            outcome["result"] = target()
-        except Exception as exc:  # handed back to the test
-            outcome["error"] = exc
-        finally:
-            connection.close()
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    return thread, outcome
 
 
 def committed(target: Callable[[], Any]) -> Any:

@@ -8,7 +8,7 @@ import uuid
 from datetime import timedelta
 
 import pytest
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from marketplace.accounts.models import User
@@ -24,6 +24,7 @@ from tenants.team import (
     membership_remove,
 )
 from tests.factories import UserFactory, add_member
+from tests.threads import in_thread
 
 pytestmark = pytest.mark.django_db
 
@@ -441,25 +442,8 @@ def test_the_last_owner_cannot_leave_but_one_of_two_can(world):
 # --- the last owner under concurrency ---------------------------------------------------
 
 
-def _in_thread(target):  # type: ignore[no-untyped-def]
-    """Start `target` on its own database connection (its own, committed transactions)."""
-    outcome: dict[str, object] = {}
-
-    def run() -> None:
-        try:
-            outcome["result"] = target()
-        except Exception as exc:  # handed back to the test
-            outcome["error"] = exc
-        finally:
-            connection.close()
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    return thread, outcome
-
-
 def _committed(target):  # type: ignore[no-untyped-def]
-    thread, outcome = _in_thread(target)
+    thread, outcome = in_thread(target)
     thread.join(10)
     if "error" in outcome:
         raise outcome["error"]  # type: ignore[misc]
@@ -490,9 +474,9 @@ def _race(first_change, second_change):  # type: ignore[no-untyped-def]
             release.wait(10)
 
     try:
-        one, one_outcome = _in_thread(first)
+        one, one_outcome = in_thread(first)
         assert holding.wait(10)
-        two, two_outcome = _in_thread(second_change)
+        two, two_outcome = in_thread(second_change)
         two.join(0.5)
         waited = two.is_alive()
     finally:
