@@ -56,7 +56,8 @@ def image_prepare(
                     code="image_too_big",
                     field=field,
                 )
-            image_format = image.format or ""
+            # Multi-picture JPEGs from phone cameras open as "MPO": store them as JPEG.
+            image_format = "JPEG" if image.format == "MPO" else image.format or ""
             image.load()  # a truncated or corrupt file fails here
             upright = ImageOps.exif_transpose(image)
             content = _encode(upright, image_format, icc_profile=image.info.get("icc_profile"))

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from django.core.exceptions import PermissionDenied
+
 from marketplace.errors import ApplicationError
 from tenants.models import Membership, Shop
 
@@ -69,6 +71,9 @@ def check_shop_action(*, membership: Membership, shop: Shop, action: ShopAction)
     `shop` is passed separately so the caller's freshest copy (e.g. the row the routing
     middleware loaded for this request) decides whether the shop is suspended.
     """
+    if membership.shop_id != shop.id:
+        # Callers pass the membership of this shop; anything else is a bug, never a grant.
+        raise PermissionDenied("You don't work for this shop.")
     if not role_may(role=membership.role, action=action):
         raise ApplicationError(
             f"Your role ({membership.get_role_display().lower()}) doesn't allow this in "

@@ -8,7 +8,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -19,7 +18,7 @@ from marketplace.pagination import paginate
 from marketplace.platform.forms import SuspendForm
 from tenants.models import Shop
 from tenants.selectors import shop_get_by_slug, shops_for_platform
-from tenants.services import shop_reinstate, shop_suspend
+from tenants.services import check_platform_admin, shop_reinstate, shop_suspend
 
 View = Callable[..., HttpResponse]
 
@@ -28,8 +27,7 @@ def platform_admin_required(view: View) -> View:
     @login_required
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not (request.user.is_active and request.user.is_staff):
-            raise PermissionDenied("Only platform admins can open these pages.")
+        check_platform_admin(request.user)  # type: ignore[arg-type]
         return view(request, *args, **kwargs)
 
     return wrapper

@@ -86,26 +86,19 @@ def listing_sync(*, shop: Shop, product: Product) -> None:
     if product.status != Product.Status.PUBLISHED:
         Listing.objects.filter(shop=shop, product_id=product.id).delete()
         return
+    values = {
+        "title": product.title,
+        "slug": product.slug,
+        "category": product.category,
+        "price": product.price,
+        "currency": product.currency,
+        "in_stock": product.stock > 0,
+    }
     listing, _created = Listing.objects.update_or_create(
         shop=shop,
         product_id=product.id,
-        defaults={
-            "title": product.title,
-            "slug": product.slug,
-            "category": product.category,
-            "price": product.price,
-            "currency": product.currency,
-            "in_stock": product.stock > 0,
-        },
-        create_defaults={
-            "title": product.title,
-            "slug": product.slug,
-            "category": product.category,
-            "price": product.price,
-            "currency": product.currency,
-            "in_stock": product.stock > 0,
-            "published_at": timezone.now(),
-        },
+        defaults=values,
+        create_defaults={**values, "published_at": timezone.now()},
     )
     Listing.objects.filter(id=listing.id).update(
         search_vector=SearchVector("title", weight="A", config="english")
