@@ -27,6 +27,9 @@ def social_link_by_email_prepare(*, user: User) -> bool:
     because the provider has just proved who owns it.
     """
     if user.email_verified_at is not None:
+        # Our User.email is unique, so another account's row for this address is stale (left
+        # by an email change) and would break allauth's one-verified-owner constraint.
+        EmailAddress.objects.filter(email__iexact=user.email).exclude(user=user).delete()
         EmailAddress.objects.update_or_create(
             user=user, email=user.email.lower(), defaults={"verified": True}
         )

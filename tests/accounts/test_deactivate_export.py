@@ -95,6 +95,22 @@ def test_an_owner_with_a_co_owner_can_close_the_account(world, as_user):
     assert User.objects.get(pk=world.owner_a.pk).is_active is False
 
 
+def test_a_deactivated_co_owner_does_not_count_as_another_owner(world, as_user):
+    co_owner = add_member(shop=world.shop_a, role=Membership.Role.OWNER)
+    User.objects.filter(pk=co_owner.pk).update(is_active=False)
+
+    response = as_user(world.owner_a).post(DEACTIVATE, {"password": PASSWORD, "confirm": "on"})
+
+    assert response.status_code == 422
+    assert (
+        response.context["form"]
+        .errors["__all__"][0]
+        .startswith("You are the only owner of Alpha Goods.")
+    )
+    assert User.objects.get(pk=world.owner_a.pk).is_active is True
+    assert account_events() == []
+
+
 # --- export -----------------------------------------------------------------------------
 
 

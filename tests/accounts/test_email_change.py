@@ -151,3 +151,14 @@ def test_a_tampered_link_is_refused(client, person):
     assert response.status_code == 400
     person.refresh_from_db()
     assert person.email == "old@example.test"
+
+
+def test_a_second_change_request_within_a_minute_is_refused(as_user):
+    person = UserFactory()
+    client = as_user(person)
+    client.post(CHANGE, {"new_email": "first@example.test", "password": PASSWORD})
+
+    response = client.post(CHANGE, {"new_email": "second@example.test", "password": PASSWORD})
+
+    assert response.status_code == 429
+    assert [event.data["new_email"] for event in account_events()] == ["first@example.test"]

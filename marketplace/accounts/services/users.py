@@ -30,6 +30,7 @@ from marketplace.events.services import publish_event
 from tenants.models import Membership
 
 VERIFICATION_RESEND_COOLDOWN = 60
+EMAIL_CHANGE_COOLDOWN = 60
 
 
 # --- registration and email verification ---------------------------------------------------
@@ -114,6 +115,15 @@ def email_change_request(*, user: User, new_email: str, password: str) -> None:
     if User.objects.filter(email__iexact=new_email).exclude(pk=user.pk).exists():
         # A courtesy answer only; email_change_confirm relies on the unique constraint.
         raise email_taken_error("new_email")
+    # Otherwise anyone signed in could make us mail any address without limit.
+    if not cooldown_start(key=f"email-change:{user.pk}", seconds=EMAIL_CHANGE_COOLDOWN):
+        raise ApplicationError(
+            "We sent a confirmation link less than a minute ago. Check that inbox, or try "
+            "again in a minute.",
+            code="throttled",
+            field="new_email",
+            status=429,
+        )
     with transaction.atomic():
         publish_event(
             type=handlers.EMAIL_CHANGE_REQUESTED,
@@ -181,15 +191,24 @@ def user_deactivate(*, user: User, password: str) -> None:
     check_current_password(user, password, field="password")
     with transaction.atomic():
         user = user_locked(user)
-        sole_owned = [
-            membership.shop.name
-            for membership in Membership.objects.filter(
-                user=user, role=Membership.Role.OWNER
-            ).select_related("shop")
-            if not Membership.objects.filter(shop=membership.shop, role=Membership.Role.OWNER)
-            .exclude(user=user)
-            .exists()
-        ]
+        # The owner rows of every shop this user owns, locked in id order as team changes
+        # lock them (tenants.team), so a co-owner leaving at the same moment waits for us.
+        owners = list(
+            Membership.objects.select_for_update(of=("self",))
+            .filter(
+                shop__in=Membership.objects.filter(user=user, role=Membership.Role.OWNER).values(
+                    "shop"
+                ),
+                role=Membership.Role.OWNER,
+            )
+            .select_related("shop", "user")
+            .order_by("id")
+        )
+        # A deactivated co-owner can't run the shop: only active ones count.
+        covered = {o.shop_id for o in owners if o.user_id != user.pk and o.user.is_active}
+        sole_owned = sorted(
+            {o.shop.name for o in owners if o.user_id == user.pk and o.shop_id not in covered}
+        )
         if sole_owned:
             raise ApplicationError(
                 f"You are the only owner of {', '.join(sole_owned)}. Make someone else an "
