@@ -75,7 +75,14 @@ def test_a_verified_user_opens_a_shop_and_lands_on_its_dashboard(page, live_stac
     ).to_be_visible()
     logo = page.locator(".dashboard__identity img")
     expect(logo).to_have_attribute("src", re.compile(rf"^/media/shops/pottery-{name}/logo-"))
-    assert page.evaluate("img => img.naturalWidth", logo.element_handle()) == 64
+    # Wait for the image to finish loading before reading its size (no wait_for_function:
+    # the site's CSP forbids the eval it needs).
+    natural_width = page.evaluate(
+        "img => img.complete ? img.naturalWidth"
+        " : new Promise(done => img.addEventListener('load', () => done(img.naturalWidth)))",
+        logo.element_handle(),
+    )
+    assert natural_width == 64
 
 
 def test_a_taken_address_is_refused_in_place_and_keeps_what_was_typed(page, live_stack, world):
