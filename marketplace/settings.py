@@ -66,6 +66,10 @@ TENANT_MODEL = "tenants.Shop"
 TENANT_DOMAIN_MODEL = "tenants.Domain"
 PUBLIC_SCHEMA_NAME = "public"
 SHOP_TEMPLATE_SCHEMA = "shop_template"
+
+# One marketplace, one currency: a cart spans shops and is paid with one charge, so every
+# price is in this currency (each amount still carries its code). docs/decisions.md.
+MARKETPLACE_CURRENCY = "EUR"
 SHOP_SCHEMA_POOL_SIZE = env.get_int("SHOP_SCHEMA_POOL_SIZE")
 DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
 # Send `SET search_path` only when the schema changes, not before every cursor (it was half

@@ -1,7 +1,10 @@
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django_tenants.models import DomainMixin, TenantMixin
@@ -23,6 +26,20 @@ class Shop(TenantMixin):
     country = models.CharField(max_length=2, blank=True, help_text="ISO 3166-1 alpha-2 code")
     # Written only by the shop services, which validate and re-encode the image.
     logo = models.ImageField(max_length=255, blank=True)
+    banner = models.ImageField(max_length=255, blank=True)
+    # What shoppers read before buying, on the shop and product pages (plain text).
+    shipping_policy = models.TextField(blank=True)
+    returns_policy = models.TextField(blank=True)
+    # Checkout's shipping for this shop's part of an order: a flat amount per order, free
+    # when that part's subtotal reaches the threshold (none: never free). Prices include
+    # tax; tax_rate (percent) says how much of a price is tax, for checkout and invoices.
+    shipping_flat_rate = models.DecimalField(max_digits=10, decimal_places=2, default=Decimal(0))
+    free_shipping_threshold = models.DecimalField(
+        max_digits=10, decimal_places=2, null=True, blank=True
+    )
+    tax_rate = models.DecimalField(max_digits=5, decimal_places=2, default=Decimal(0))
+    # Platform admins pick the shops the homepage features.
+    is_featured = models.BooleanField(default=False)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
     suspended_at = models.DateTimeField(null=True, blank=True)
     suspension_reason = models.TextField(blank=True)
@@ -41,6 +58,18 @@ class Shop(TenantMixin):
                 condition=models.Q(status="suspended")
                 | models.Q(suspended_at__isnull=True, suspension_reason=""),
                 name="tenants_shop_active_not_suspended",
+            ),
+            models.CheckConstraint(
+                condition=Q(shipping_flat_rate__gte=0), name="tenants_shop_shipping_gte_0"
+            ),
+            models.CheckConstraint(
+                condition=Q(free_shipping_threshold__isnull=True)
+                | Q(free_shipping_threshold__gte=0),
+                name="tenants_shop_free_shipping_gte_0",
+            ),
+            models.CheckConstraint(
+                condition=Q(tax_rate__gte=0) & Q(tax_rate__lte=100),
+                name="tenants_shop_tax_rate_percent",
             ),
         ]
 

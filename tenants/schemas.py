@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import cast
 
 from django.db import connection
@@ -27,3 +29,25 @@ def use_shop_schema(shop: Shop) -> None:
     wrapper = _tenant_connection()
     if wrapper.schema_name != shop.schema_name:
         wrapper.set_tenant(shop)
+
+
+@contextmanager
+def shop_schema(shop: Shop) -> Iterator[None]:
+    """Run the block in `shop`'s schema, then return to the schema that was active.
+
+    Unlike django-tenants' `tenant_context`, entering the schema that is already active
+    (a request the routing middleware put there) sends nothing to the database.
+    """
+    wrapper = _tenant_connection()
+    if wrapper.schema_name == shop.schema_name:
+        yield
+        return
+    previous = getattr(wrapper, "tenant", None)
+    wrapper.set_tenant(shop)
+    try:
+        yield
+    finally:
+        if previous is None or previous.schema_name == get_public_schema_name():
+            wrapper.set_schema_to_public()
+        else:
+            wrapper.set_tenant(previous)

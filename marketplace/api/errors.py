@@ -44,8 +44,8 @@ def install_error_handlers(api: NinjaAPI) -> None:
     @api.exception_handler(ApplicationError)
     def application_error(request: HttpRequest, exc: ApplicationError) -> HttpResponse:
         detail: Any = exc.message
-        if exc.field:
-            detail = [{"field": exc.field, "message": exc.message}]
+        if exc.errors:
+            detail = [{"field": name, "message": message} for name, message in exc.errors.items()]
         response = respond(request, exc.status, detail, exc.code)
         # Throttling errors of services (e.g. sign-in failures) say how long to wait.
         retry_after = getattr(exc, "retry_after", None)
