@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from sellers import views
 
@@ -29,4 +29,6 @@ urlpatterns = [
         name="invitation_revoke",
     ),
     path("<slug:shop_slug>/profile/", views.shop_profile, name="shop_profile"),
+    path("<slug:shop_slug>/", include("sellers.image_urls")),
+    path("<slug:shop_slug>/", include("sellers.csv_urls")),
 ]

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from storefront import views
 
@@ -6,6 +6,7 @@ app_name = "storefront"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("", include("storefront.search_urls")),
     path("shops/<slug:shop_slug>/", views.shop_detail, name="shop"),
     path(
         "shops/<slug:shop_slug>/products/<slug:product_slug>/",

@@ -6,10 +6,11 @@ import itertools
 from decimal import Decimal
 
 import factory
+from django.utils.text import slugify
 
 from marketplace.accounts.models import User
 from sellers.catalog.models import Product
-from sellers.catalog.services import product_create
+from sellers.catalog.services import ProductInput, VariantInput, product_create
 from sellers.listings.models import Category
 from tenants.models import Membership, Shop
 from tenants.services import shop_create
@@ -67,5 +68,28 @@ def make_product(
     price: str = "10.00",
     stock: int = 5,
     status: str = Product.Status.PUBLISHED,
+    category: Category | None = None,
+    compare_at_price: str | None = None,
+    description: str = "",
+    option_names: list[str] | None = None,
+    variants: list[VariantInput] | None = None,
 ) -> Product:
-    return product_create(shop=shop, title=title, price=Decimal(price), stock=stock, status=status)
+    """A product through the real service: one variant (SKU from the title) unless
+    `variants` are given."""
+    data = ProductInput(
+        title=title,
+        status=status,
+        description=description,
+        category_id=category.id if category else None,
+        option_names=option_names or [],
+        variants=variants
+        or [
+            VariantInput(
+                sku=slugify(title)[:64],
+                price=Decimal(price),
+                stock=stock,
+                compare_at_price=compare_at_price,
+            )
+        ],
+    )
+    return product_create(shop=shop, data=data)

@@ -8,6 +8,7 @@ from marketplace.accounts.api import router as accounts_router
 from marketplace.api.errors import install_error_handlers
 from marketplace.api.throttling import write_throttle
 from sellers.api import router as sellers_router
+from sellers.seller_api import router as seller_catalog_router
 from tenants.api import router as tenants_router
 
 api = NinjaAPI(
@@ -24,3 +25,4 @@ install_error_handlers(api)
 api.add_router("/", accounts_router)
 api.add_router("/", tenants_router)
 api.add_router("/", sellers_router)
+api.add_router("/", seller_catalog_router)
