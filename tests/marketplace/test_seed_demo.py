@@ -6,11 +6,13 @@ all of it back, schemas included (PostgreSQL DDL is transactional).
 
 from __future__ import annotations
 
+from decimal import Decimal
 from io import StringIO
 
 import pytest
 from django.contrib.auth import SESSION_KEY, authenticate
 from django.core.management import call_command
+from django.db.models import Count, Sum
 from django_tenants.utils import tenant_context
 
 from marketplace.accounts.models import User
@@ -19,6 +21,11 @@ from sellers.listings.models import Category, Listing
 from tenants.models import Membership, Shop
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _media_root(settings, tmp_path):  # type: ignore[no-untyped-def]
+    settings.MEDIA_ROOT = tmp_path  # the demo's generated product pictures
 
 DEMO_SHOPS = {"north-roast": 5, "clay-and-glaze": 4, "woolly-days": 4}
 
@@ -33,7 +40,15 @@ def counts() -> dict[str, object]:
     per_shop = {}
     for shop in Shop.objects.filter(slug__in=DEMO_SHOPS):
         with tenant_context(shop):
-            per_shop[shop.slug] = sorted(Product.objects.values_list("title", "status", "stock"))
+            images = dict(
+                Product.objects.annotate(n=Count("images")).values_list("title", "n")
+            )
+            per_shop[shop.slug] = sorted(
+                (title, status, stock, images[title])
+                for title, status, stock in Product.objects.annotate(
+                    stock_total=Sum("variants__stock")
+                ).values_list("title", "status", "stock_total")
+            )
     return {
         "users": User.objects.count(),
         "shops": Shop.objects.count(),
@@ -63,12 +78,20 @@ def test_seed_demo_twice_gives_the_same_marketplace(world):
         DEMO_SHOPS
     )
     assert after_first["products"]["north-roast"] == [
-        ("Colombia Huila, 250 g", "published", 25),
-        ("Decaf Brazil, 250 g", "published", 0),
-        ("Ethiopia Guji, 250 g", "published", 40),
-        ("Hand grinder", "published", 8),
-        ("Pour-over kettle", "published", 12),
+        ("Colombia Huila", "published", 35, 1),
+        ("Decaf Brazil, 250 g", "published", 0, 1),
+        ("Ethiopia Guji", "published", 46, 1),
+        ("Hand grinder", "published", 8, 1),
+        ("Pour-over kettle", "published", 12, 1),
     ]
+    jumper = Listing.objects.get(shop__slug="woolly-days", slug="fair-isle-jumper")
+    assert (jumper.price, jumper.compare_at_price, jumper.on_sale, jumper.in_stock) == (
+        Decimal("139.00"),
+        Decimal("159.00"),
+        True,
+        True,
+    )
+    assert Shop.objects.filter(slug__in=DEMO_SHOPS, is_featured=True).count() == 2
 
 
 def test_seed_demo_lists_the_logins(world):

@@ -43,7 +43,7 @@ def test_shop_create_clones_the_template_when_the_pool_is_empty(world):
     shop = shop_create(name="Delta", slug="delta-shop", owner=UserFactory())
 
     with tenant_context(shop):
-        Product.objects.create(title="Cloned ok", slug="cloned-ok", price="1.00")
+        Product.objects.create(title="Cloned ok", slug="cloned-ok")
         assert Product.objects.count() == 1
 
 
