@@ -25,13 +25,14 @@ from marketplace.accounts.services import (
 )
 from marketplace.api.auth import authenticated, request_user
 from marketplace.api.schemas import InputSchema
-from marketplace.api.throttling import auth_throttle, client_ip
+from marketplace.api.throttling import auth_throttle
 from marketplace.apitokens.services import (
     TokenPair,
     token_family_revoke,
     token_pair_issue,
     token_pair_refresh,
 )
+from marketplace.http import client_ip
 
 router = Router(tags=["auth"])
 

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from marketplace.accounts.models import Address, User
+from marketplace.timestamps import isoformat_or_none
 
 ExportSection = Callable[[User], Any]
 
@@ -31,20 +32,16 @@ def export_sections() -> dict[str, ExportSection]:
     return dict(sorted(_sections.items()))
 
 
-def _iso(value: Any) -> str | None:
-    return value.isoformat() if value is not None else None
-
-
 def profile_for_export(user: User) -> dict[str, Any]:
     # No password hash: it is a secret, not information about the person.
     return {
         "email": user.email,
         "name": user.name,
-        "date_joined": _iso(user.date_joined),
-        "last_login": _iso(user.last_login),
-        "email_verified_at": _iso(user.email_verified_at),
+        "date_joined": isoformat_or_none(user.date_joined),
+        "last_login": isoformat_or_none(user.last_login),
+        "email_verified_at": isoformat_or_none(user.email_verified_at),
         "is_active": user.is_active,
-        "deactivated_at": _iso(user.deactivated_at),
+        "deactivated_at": isoformat_or_none(user.deactivated_at),
         "notification_preferences": user.notification_preferences,
     }
 
@@ -61,7 +58,7 @@ def addresses_for_export(user: User) -> list[dict[str, Any]]:
             "country": address.country,
             "phone": address.phone,
             "is_default": address.is_default,
-            "created_at": _iso(address.created_at),
+            "created_at": isoformat_or_none(address.created_at),
         }
         for address in Address.objects.filter(user=user).order_by("created_at", "id")
     ]
@@ -73,7 +70,7 @@ def shop_memberships_for_export(user: User) -> list[dict[str, Any]]:
             "shop": membership.shop.name,
             "shop_slug": membership.shop.slug,
             "role": membership.role,
-            "since": _iso(membership.created_at),
+            "since": isoformat_or_none(membership.created_at),
         }
         for membership in user.memberships.select_related("shop").order_by("created_at", "id")  # type: ignore[attr-defined]
     ]

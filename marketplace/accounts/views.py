@@ -44,6 +44,7 @@ from marketplace.accounts.forms import (
 from marketplace.accounts.models import User
 from marketplace.accounts.selectors import access_address, addresses_of
 from marketplace.errors import ApplicationError
+from marketplace.http import client_ip
 from marketplace.pagination import paginate
 
 View = Callable[..., HttpResponse]
@@ -53,12 +54,6 @@ ADDRESSES_PER_PAGE = 20
 
 def _user(request: HttpRequest) -> User:
     return request.user  # type: ignore[return-value]
-
-
-def _client_ip(request: HttpRequest) -> str | None:
-    # The ASGI server puts the client address here; behind a proxy it must be started with
-    # the proxy's forwarded headers trusted (docs/decisions.md), or every client shares one.
-    return request.META.get("REMOTE_ADDR") or None
 
 
 def _safe_next(request: HttpRequest) -> str:
@@ -199,7 +194,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
             user = services.user_authenticate(
                 email=form.cleaned_data["username"],
                 password=form.cleaned_data["password"],
-                ip=_client_ip(request),
+                ip=client_ip(request),
             )
         except services.LoginThrottled as error:
             status = _show_error(form, error)

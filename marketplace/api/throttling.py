@@ -19,6 +19,8 @@ from django.http import HttpRequest
 from ninja.throttling import BaseThrottle
 from redis.exceptions import RedisError
 
+from marketplace.http import client_ip
+
 logger = logging.getLogger(__name__)
 
 PERIODS = {"s": 1, "sec": 1, "min": 60, "m": 60, "h": 3600, "hour": 3600, "day": 86400}
@@ -31,12 +33,6 @@ def rate_parse(rate: str) -> tuple[int, int]:
     if unit not in PERIODS or not count.isdigit():
         raise ImproperlyConfigured(f"Throttle rate {rate!r} is not '<requests>/<s|min|h|day>'")
     return int(count), PERIODS[unit]
-
-
-def client_ip(request: HttpRequest) -> str:
-    # REMOTE_ADDR only: X-Forwarded-For is written by the client unless a proxy we run
-    # rewrites it, and uvicorn's --proxy-headers already puts the real client address here.
-    return request.META.get("REMOTE_ADDR") or "unknown"
 
 
 class WindowThrottle(BaseThrottle):
@@ -97,7 +93,8 @@ class ClientIPThrottle(WindowThrottle):
     """Every request, counted per client IP (sign-in, registration, password reset)."""
 
     def identity(self, request: HttpRequest) -> str | None:
-        return f"ip:{client_ip(request)}"
+        ip = client_ip(request)
+        return f"ip:{ip}" if ip else None
 
 
 class WriteThrottle(WindowThrottle):
@@ -109,7 +106,8 @@ class WriteThrottle(WindowThrottle):
         user = getattr(request, "auth", None)
         if user is not None and getattr(user, "pk", None) is not None:
             return f"user:{user.pk}"
-        return f"ip:{client_ip(request)}"
+        ip = client_ip(request)
+        return f"ip:{ip}" if ip else None
 
 
 auth_throttle = ClientIPThrottle(scope="auth")

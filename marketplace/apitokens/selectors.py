@@ -10,6 +10,7 @@ from django.utils.crypto import constant_time_compare
 from marketplace.accounts.models import User
 from marketplace.apitokens.models import TokenFamily
 from marketplace.apitokens.tokens import invalid_token, token_decode
+from marketplace.timestamps import isoformat_or_none
 
 
 def token_family_usable(*, family: TokenFamily) -> bool:
@@ -50,13 +51,9 @@ def token_families_for_export(user: User) -> list[dict[str, Any]]:
     return [
         {
             "started_at": family.created_at.isoformat(),
-            "last_token_issued_at": _iso(family.last_token_issued_at),
-            "ended_at": _iso(family.revoked_at),
+            "last_token_issued_at": isoformat_or_none(family.last_token_issued_at),
+            "ended_at": isoformat_or_none(family.revoked_at),
             "ended_because": family.get_revoked_reason_display() if family.revoked_at else None,
         }
         for family in families
     ]
-
-
-def _iso(value: Any) -> str | None:
-    return value.isoformat() if value is not None else None
