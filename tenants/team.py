@@ -228,7 +228,10 @@ def _lock_team(*, shop: Shop, actor_id: int) -> tuple[list[Membership], Membersh
     so someone demoted a moment ago acts with their new role. Call inside a transaction.
     """
     owners = list(
-        Membership.objects.select_for_update().filter(shop=shop, role=OWNER).order_by("id")
+        Membership.objects.select_for_update(of=("self",))
+        .select_related("user")
+        .filter(shop=shop, role=OWNER)
+        .order_by("id")
     )
     actor = next((owner for owner in owners if owner.id == actor_id), None)
     if actor is None:
@@ -254,6 +257,12 @@ def _lock_member(*, shop: Shop, membership_id: int) -> Membership:
     return membership
 
 
+def _other_active_owners(owners: list[Membership], *, excluding: Membership) -> int:
+    """Owners besides `excluding` who can still sign in: a deactivated account's owner
+    membership can't run the shop, so it doesn't count as "another owner"."""
+    return sum(1 for owner in owners if owner.id != excluding.id and owner.user.is_active)
+
+
 def _last_owner_error(shop: Shop, *, leaving: bool) -> ApplicationError:
     what = "leave" if leaving else "stop being an owner"
     return ApplicationError(
@@ -277,7 +286,11 @@ def membership_change_role(
         target = _lock_member(shop=shop, membership_id=membership_id)
         if OWNER in (role, target.role) and target.role != role:
             check_shop_action(membership=actor, shop=shop, action=ShopAction.MANAGE_OWNERS)
-        if target.role == OWNER and role != OWNER and len(owners) <= 1:
+        if (
+            target.role == OWNER
+            and role != OWNER
+            and not _other_active_owners(owners, excluding=target)
+        ):
             raise _last_owner_error(shop, leaving=False)
         if target.role != role:
             target.role = role
@@ -297,7 +310,7 @@ def membership_remove(*, actor: Membership, shop: Shop, membership_id: int) -> N
         target = _lock_member(shop=shop, membership_id=membership_id)
         if target.role == OWNER:
             check_shop_action(membership=actor, shop=shop, action=ShopAction.MANAGE_OWNERS)
-            if len(owners) <= 1:
+            if not _other_active_owners(owners, excluding=target):
                 raise _last_owner_error(shop, leaving=True)
         target.delete()
 
@@ -307,6 +320,6 @@ def membership_leave(*, membership: Membership, shop: Shop) -> None:
     check_shop_action(membership=membership, shop=shop, action=ShopAction.LEAVE_SHOP)
     with transaction.atomic():
         owners, current = _lock_team(shop=shop, actor_id=membership.id)
-        if current.role == OWNER and len(owners) <= 1:
+        if current.role == OWNER and not _other_active_owners(owners, excluding=current):
             raise _last_owner_error(shop, leaving=True)
         current.delete()

@@ -329,6 +329,26 @@ def test_one_of_two_owners_may_step_down(world):
     assert [m.user for m in Membership.objects.filter(shop=world.shop_a, role="owner")] == [second]
 
 
+def test_a_deactivated_co_owner_does_not_count_as_another_owner(world):
+    owner = member(world.shop_a, world.owner_a)
+    gone = add_member(shop=world.shop_a, role="owner")
+    User.objects.filter(id=gone.id).update(is_active=False)
+
+    with pytest.raises(ApplicationError) as demote:
+        membership_change_role(
+            actor=owner, shop=world.shop_a, membership_id=owner.id, role="manager"
+        )
+    with pytest.raises(ApplicationError) as leave:
+        membership_leave(membership=owner, shop=world.shop_a)
+
+    assert (demote.value.code, leave.value.code) == ("last_owner", "last_owner")
+    assert sorted(
+        Membership.objects.filter(shop=world.shop_a, role="owner").values_list(
+            "user__email", flat=True
+        )
+    ) == sorted([world.owner_a.email, gone.email])
+
+
 def test_a_member_of_another_shop_cannot_be_changed_from_this_one(world):
     owner_b_membership = member(world.shop_b, world.owner_b)
 
