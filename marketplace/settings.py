@@ -54,11 +54,13 @@ SHARED_APPS = [
     "sellers",
     "sellers.listings",
     "storefront",
+    "storefront.follows",
     "payouts",
     "realtime",
 ]
 TENANT_APPS = [
     "sellers.catalog",
+    "sellers.discounts",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 
 # One topic per domain area; keys (shop id, order id, user id) keep per-key order.
-TOPIC_NAMES = ("shop", "catalog", "user")
+TOPIC_NAMES = ("shop", "catalog", "user", "discount", "notification")
 PARTITIONS = 3
 
 

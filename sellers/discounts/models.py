@@ -1,0 +1,1 @@
+"""Discounts of one shop (TENANT_APPS)."""

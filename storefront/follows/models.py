@@ -1,0 +1,1 @@
+"""Shops shoppers follow and products they wish for (public schema)."""
