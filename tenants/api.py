@@ -9,8 +9,10 @@ doesn't allow an action 403 `role_not_allowed`, writes to a suspended shop 403
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 from ninja import File, Router, Schema, Status, UploadedFile
@@ -51,12 +53,19 @@ class ShopIn(InputSchema):
 
 
 class ShopProfileIn(InputSchema):
-    """Only the fields sent change. The slug can't change (it names the shop's schema)."""
+    """Only the fields sent change. The slug can't change (it names the shop's schema).
+    Amounts are in the marketplace currency and include tax; `free_shipping_threshold`
+    null means shipping is never free; `tax_rate` is a percentage (0–100)."""
 
     name: str | None = None
     description: str | None = None
     support_email: str | None = None
     country: str | None = None
+    shipping_policy: str | None = None
+    returns_policy: str | None = None
+    shipping_flat_rate: Decimal | None = None
+    free_shipping_threshold: Decimal | None = None
+    tax_rate: Decimal | None = None
 
 
 class ShopOut(Schema):
@@ -66,6 +75,13 @@ class ShopOut(Schema):
     support_email: str
     country: str
     logo_url: str | None
+    banner_url: str | None
+    shipping_policy: str
+    returns_policy: str
+    shipping_flat_rate: str
+    free_shipping_threshold: str | None
+    tax_rate: str
+    currency: str
     status: str
     created_at: datetime
 
@@ -74,6 +90,31 @@ class ShopOut(Schema):
         if not shop.logo:
             return None
         return context["request"].build_absolute_uri(shop.logo.url)
+
+    @staticmethod
+    def resolve_banner_url(shop: Shop, context: dict[str, Any]) -> str | None:
+        if not shop.banner:
+            return None
+        return context["request"].build_absolute_uri(shop.banner.url)
+
+    # Amounts as strings with two decimals ("4.90"): exact, and the same however the
+    # value was set.
+    @staticmethod
+    def resolve_shipping_flat_rate(shop: Shop) -> str:
+        return f"{shop.shipping_flat_rate:.2f}"
+
+    @staticmethod
+    def resolve_free_shipping_threshold(shop: Shop) -> str | None:
+        threshold = shop.free_shipping_threshold
+        return None if threshold is None else f"{threshold:.2f}"
+
+    @staticmethod
+    def resolve_tax_rate(shop: Shop) -> str:
+        return f"{shop.tax_rate:.2f}"
+
+    @staticmethod
+    def resolve_currency(shop: Shop) -> str:
+        return settings.MARKETPLACE_CURRENCY
 
 
 class MyShopOut(Schema):
@@ -176,16 +217,20 @@ def shop_detail(request: HttpRequest, shop_slug: str) -> Shop:
 
 @router.patch("/shops/{shop_slug}", response=ShopOut, auth=authenticated)
 def shop_update(request: HttpRequest, shop_slug: str, payload: ShopProfileIn) -> Shop:
-    """Owners and managers change the shop's profile."""
+    """Owners and managers change the shop's profile. Every faulty field is reported at
+    once (400 with a `{"field", "message"}` list) and nothing changes."""
     member = _member(request, ShopAction.EDIT_SHOP_PROFILE)
-    return shop_profile_update(
-        actor=member, shop=_shop(request), **payload.dict(exclude_unset=True)
-    )
+    changes = payload.dict(exclude_unset=True)
+    if "free_shipping_threshold" in changes and changes["free_shipping_threshold"] is None:
+        # null clears the threshold (shipping is never free); other nulls change nothing.
+        changes["free_shipping_threshold"] = ""
+    return shop_profile_update(actor=member, shop=_shop(request), **changes)
 
 
 @router.post("/shops/{shop_slug}/logo", response=ShopOut, auth=authenticated)
 def shop_logo_upload(request: HttpRequest, shop_slug: str, logo: File[UploadedFile]) -> Shop:
-    """Replace the logo (multipart field `logo`: JPEG, PNG or WebP, ≤ 5 MB, ≤ 4096×4096)."""
+    """Replace the logo (multipart field `logo`: JPEG, PNG or WebP, ≤ 10 MB, ≤ 40
+    megapixels; shown square)."""
     member = _member(request, ShopAction.EDIT_SHOP_PROFILE)
     return shop_profile_update(actor=member, shop=_shop(request), logo=logo)
 
@@ -194,6 +239,20 @@ def shop_logo_upload(request: HttpRequest, shop_slug: str, logo: File[UploadedFi
 def shop_logo_delete(request: HttpRequest, shop_slug: str) -> Shop:
     member = _member(request, ShopAction.EDIT_SHOP_PROFILE)
     return shop_profile_update(actor=member, shop=_shop(request), remove_logo=True)
+
+
+@router.post("/shops/{shop_slug}/banner", response=ShopOut, auth=authenticated)
+def shop_banner_upload(request: HttpRequest, shop_slug: str, banner: File[UploadedFile]) -> Shop:
+    """Replace the banner across the top of the shop page (multipart field `banner`: JPEG,
+    PNG or WebP, ≤ 10 MB, ≤ 40 megapixels; shown wide, about 4:1)."""
+    member = _member(request, ShopAction.EDIT_SHOP_PROFILE)
+    return shop_profile_update(actor=member, shop=_shop(request), banner=banner)
+
+
+@router.delete("/shops/{shop_slug}/banner", response=ShopOut, auth=authenticated)
+def shop_banner_delete(request: HttpRequest, shop_slug: str) -> Shop:
+    member = _member(request, ShopAction.EDIT_SHOP_PROFILE)
+    return shop_profile_update(actor=member, shop=_shop(request), remove_banner=True)
 
 
 # --- members ------------------------------------------------------------------------------

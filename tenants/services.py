@@ -6,21 +6,21 @@ The people side (members, roles, invitations) is in `tenants.team`.
 from __future__ import annotations
 
 import re
-import secrets
+from collections.abc import Callable
+from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import validate_email
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from marketplace.accounts.models import User
 from marketplace.errors import ApplicationError
 from marketplace.events.services import publish_event
+from marketplace.media.images import CleanImage, image_clean, image_delete, image_save
 from tenants.countries import COUNTRY_CODES
-from tenants.images import image_prepare
 from tenants.models import Membership, Shop
 from tenants.permissions import ShopAction, check_shop_action
 from tenants.provisioning import schema_provision
@@ -35,6 +35,9 @@ RESERVED_SLUGS = frozenset(
     }
 )  # fmt: skip
 MAX_DESCRIPTION = 2000
+MAX_POLICY = 5000
+MAX_SHIPPING_RATE = Decimal("10000")
+MAX_FREE_SHIPPING_THRESHOLD = Decimal("1000000")
 MAX_SUSPENSION_REASON = 1000
 # Each shop is a PostgreSQL schema: cap what one person can make us provision.
 MAX_SHOPS_PER_OWNER = 10
@@ -142,13 +145,20 @@ def shop_create(
     description = check_shop_description(description)
     support_email = check_support_email(support_email)
     country = check_country(country)
-    # Decode and re-encode before the transaction: no lock is held while Pillow works.
-    logo_name = _logo_store(slug=slug, upload=logo) if logo is not None else ""
+    shop_id: int | None = None
+    logo_name = ""
+    if logo is not None:
+        # Decode, re-encode and store before the transaction: no lock is held while Pillow
+        # and the storage work. Files live under the shop's id, so take the id first.
+        clean = image_clean(upload=logo, field="logo")
+        shop_id = _shop_id_reserve()
+        logo_name = image_save(clean=clean, folder="logo", shop_id=shop_id).name
     try:
         with transaction.atomic():
             schema_name = schema_name_for(slug)
             schema_provision(schema_name=schema_name)
             shop = Shop.objects.create(
+                id=shop_id,
                 schema_name=schema_name,
                 name=name,
                 slug=slug,
@@ -165,7 +175,7 @@ def shop_create(
             )
     except BaseException as exc:
         if logo_name:
-            default_storage.delete(logo_name)  # the stored file must not outlive the failure
+            image_delete(name=logo_name)  # the stored file must not outlive the failure
         # Another request created the same slug between our check and the insert.
         if isinstance(exc, DatabaseError) and Shop.objects.filter(slug=slug).exists():
             raise _slug_taken(slug) from exc
@@ -217,6 +227,65 @@ def shop_open(
         )
 
 
+# Called inside shop_profile_update's transaction after the row changed, with the shop
+# (new values set) and the names of the fields that changed. Other packages keep data
+# derived from the profile in step here (sellers: the listings' search text holds the shop
+# name); tenants knows no domain, so they register at start-up (their AppConfig.ready).
+ShopProfileHook = Callable[..., None]
+_profile_hooks: list[ShopProfileHook] = []
+
+
+def on_shop_profile_changed(hook: ShopProfileHook) -> ShopProfileHook:
+    """Register `hook(shop=, fields=)` to run inside every profile update that changed
+    something, in its transaction (an exception rolls the update back). Idempotent."""
+    if hook not in _profile_hooks:
+        _profile_hooks.append(hook)
+    return hook
+
+
+def check_policy(text: str, *, field: str) -> str:
+    text = text.strip()
+    if len(text) > MAX_POLICY:
+        raise ApplicationError(
+            f"Keep the policy under {MAX_POLICY:,} characters; it has {len(text):,}.",
+            field=field,
+        )
+    return text
+
+
+def check_amount(
+    value: Decimal | str | int, *, field: str, maximum: Decimal, label: str = "an amount"
+) -> Decimal:
+    """A non-negative amount with at most two decimals below `maximum`, quantized."""
+    try:
+        amount = Decimal(str(value).strip().replace(",", "."))
+    except InvalidOperation:
+        amount = Decimal("NaN")
+    if not amount.is_finite():
+        raise ApplicationError(f"Enter {label} such as 4.90.", field=field)
+    if amount != amount.quantize(Decimal("0.01")):
+        raise ApplicationError("Use at most two decimal places.", field=field)
+    if amount < 0 or amount >= maximum:
+        raise ApplicationError(
+            f"Enter {label} from 0 to {maximum - Decimal('0.01'):,}.", field=field
+        )
+    return amount.quantize(Decimal("0.01"))
+
+
+def check_tax_rate(value: Decimal | str | int) -> Decimal:
+    try:
+        rate = Decimal(str(value).strip().replace(",", ".").removesuffix("%"))
+    except InvalidOperation:
+        rate = Decimal("NaN")
+    if not rate.is_finite():
+        raise ApplicationError("Enter a percentage such as 21 or 7.5.", field="tax_rate")
+    if rate != rate.quantize(Decimal("0.01")):
+        raise ApplicationError("Use at most two decimal places.", field="tax_rate")
+    if rate < 0 or rate > 100:
+        raise ApplicationError("Enter a percentage from 0 to 100.", field="tax_rate")
+    return rate.quantize(Decimal("0.01"))
+
+
 def shop_profile_update(
     *,
     actor: Membership,
@@ -227,54 +296,160 @@ def shop_profile_update(
     country: str | None = None,
     logo: UploadedFile | None = None,
     remove_logo: bool = False,
+    banner: UploadedFile | None = None,
+    remove_banner: bool = False,
+    shipping_policy: str | None = None,
+    returns_policy: str | None = None,
+    shipping_flat_rate: Decimal | str | None = None,
+    free_shipping_threshold: Decimal | str | None = None,
+    tax_rate: Decimal | str | None = None,
 ) -> Shop:
-    """Change the shop's public profile; a None field stays as it is. A new `logo` replaces
-    the old one, `remove_logo` drops it. The slug never changes (it names the schema)."""
+    """Change the shop's public profile; a None field stays as it is. A new `logo` or
+    `banner` replaces the old one, `remove_logo`/`remove_banner` drop it. An empty
+    `free_shipping_threshold` ("") removes the threshold (shipping is never free). The
+    slug never changes (it names the schema).
+
+    Every field is checked first; ApplicationError lists all faulty fields at once
+    (`.errors`) and nothing is stored. Registered profile hooks run in the transaction.
+    """
     check_shop_action(membership=actor, shop=shop, action=ShopAction.EDIT_SHOP_PROFILE)
-    changes: dict[str, str] = {}
+    changes: dict[str, Any] = {}
+    refusals: dict[str, ApplicationError] = {}
+
+    def check(field: str, function: Callable[[], Any]) -> None:
+        try:
+            changes[field] = function()
+        except ApplicationError as error:
+            refusals[error.field or field] = error
+
     if name is not None:
-        changes["name"] = check_shop_name(name)
+        check("name", lambda: check_shop_name(name))
     if description is not None:
-        changes["description"] = check_shop_description(description)
+        check("description", lambda: check_shop_description(description))
     if support_email is not None:
-        changes["support_email"] = check_support_email(support_email)
-        if not changes["support_email"]:
-            raise ApplicationError(
-                "Give shoppers an email address to reach you.", field="support_email"
-            )
+        check("support_email", lambda: _required_support_email(support_email))
     if country is not None:
-        changes["country"] = check_country(country)
-        if not changes["country"]:
-            raise ApplicationError("Choose the country your shop sells from.", field="country")
-    # Every field is valid: only now store the new logo file (outside the transaction).
-    if logo is not None:
-        changes["logo"] = _logo_store(slug=shop.slug, upload=logo)
-    elif remove_logo:
+        check("country", lambda: _required_country(country))
+    if shipping_policy is not None:
+        check("shipping_policy", lambda: check_policy(shipping_policy, field="shipping_policy"))
+    if returns_policy is not None:
+        check("returns_policy", lambda: check_policy(returns_policy, field="returns_policy"))
+    if shipping_flat_rate is not None:
+        check(
+            "shipping_flat_rate",
+            lambda: check_amount(
+                shipping_flat_rate, field="shipping_flat_rate", maximum=MAX_SHIPPING_RATE
+            ),
+        )
+    if free_shipping_threshold is not None:
+        check(
+            "free_shipping_threshold",
+            lambda: (
+                None
+                if str(free_shipping_threshold).strip() == ""
+                else check_amount(
+                    free_shipping_threshold,
+                    field="free_shipping_threshold",
+                    maximum=MAX_FREE_SHIPPING_THRESHOLD,
+                )
+            ),
+        )
+    if tax_rate is not None:
+        check("tax_rate", lambda: check_tax_rate(tax_rate))
+    images: dict[str, CleanImage] = {}
+    for field, upload in (("logo", logo), ("banner", banner)):
+        if upload is not None:
+            try:
+                images[field] = image_clean(upload=upload, field=field)
+            except ApplicationError as error:
+                refusals[field] = error
+    if len(refusals) == 1:
+        raise next(iter(refusals.values()))  # with its own code (image_type, …)
+    if refusals:
+        errors = {field: error.message for field, error in refusals.items()}
+        first_field, first_message = next(iter(errors.items()))
+        raise ApplicationError(
+            f"{len(errors)} fields need attention. {first_message}",
+            field=first_field,
+            errors=errors,
+        )
+
+    # Every field is valid: only now store the new files (outside the transaction).
+    for field, clean in images.items():
+        changes[field] = image_save(clean=clean, folder=field, shop_id=shop.id).name
+    if logo is None and remove_logo:
         changes["logo"] = ""
-    old_logo = ""
+    if banner is None and remove_banner:
+        changes["banner"] = ""
+    stored = [changes[field] for field in images]
+    old_files: list[str] = []
     try:
         with transaction.atomic():
             locked = Shop.objects.select_for_update().get(pk=shop.pk)
-            old_logo = locked.logo.name or ""
-            if changes:
-                Shop.objects.filter(pk=shop.pk).update(**changes)
+            changed = {field for field, value in changes.items() if _value(locked, field) != value}
+            old_files = [
+                _value(locked, field)
+                for field in ("logo", "banner")
+                if field in changed and _value(locked, field)
+            ]
+            if changed:
+                Shop.objects.filter(pk=shop.pk).update(
+                    **{field: changes[field] for field in changed}
+                )
+                for field in changed:
+                    setattr(locked, field, changes[field])
+                for hook in _profile_hooks:
+                    hook(shop=locked, fields=frozenset(changed))
     except BaseException:
-        if changes.get("logo"):
-            default_storage.delete(changes["logo"])
+        for name_stored in stored:
+            image_delete(name=name_stored)
         raise
-    if "logo" in changes and old_logo and old_logo != changes["logo"]:
+    for old in old_files:
         # Committed: the row no longer names the old file.
-        default_storage.delete(old_logo)
+        image_delete(name=old)
     for field, value in changes.items():
         setattr(shop, field, value)
     return shop
 
 
-def _logo_store(*, slug: str, upload: UploadedFile) -> str:
-    prepared = image_prepare(upload=upload, size=upload.size, field="logo")
-    # A fresh name each time: caches and CDNs never serve the previous logo under it.
-    name = f"shops/{slug}/logo-{secrets.token_hex(6)}.{prepared.extension}"
-    return default_storage.save(name, ContentFile(prepared.content))
+def _value(shop: Shop, field: str) -> Any:
+    value = getattr(shop, field)
+    if field in ("logo", "banner"):
+        return value.name or ""
+    return value
+
+
+def _required_support_email(email: str) -> str:
+    email = check_support_email(email)
+    if not email:
+        raise ApplicationError(
+            "Give shoppers an email address to reach you.", field="support_email"
+        )
+    return email
+
+
+def _required_country(country: str) -> str:
+    country = check_country(country)
+    if not country:
+        raise ApplicationError("Choose the country your shop sells from.", field="country")
+    return country
+
+
+def _shop_id_reserve() -> int:
+    """The id the next shop will have, taken from its sequence now (files are stored
+    under it before the row exists). A failed creation leaves a gap, as sequences do."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id'))", [Shop._meta.db_table])
+        (shop_id,) = cursor.fetchone()
+    return int(shop_id)
+
+
+def shop_set_featured(*, shop: Shop, featured: bool, by: User) -> Shop:
+    """Platform admins pick the shops the homepage features. Platform admins only."""
+    check_platform_admin(by)
+    Shop.objects.filter(pk=shop.pk).update(is_featured=featured)
+    shop.is_featured = featured
+    return shop
 
 
 def check_platform_admin(user: User) -> None:

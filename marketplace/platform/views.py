@@ -18,7 +18,12 @@ from marketplace.pagination import paginate
 from marketplace.platform.forms import SuspendForm
 from tenants.models import Shop
 from tenants.selectors import shop_get_by_slug, shops_for_platform
-from tenants.services import check_platform_admin, shop_reinstate, shop_suspend
+from tenants.services import (
+    check_platform_admin,
+    shop_reinstate,
+    shop_set_featured,
+    shop_suspend,
+)
 
 View = Callable[..., HttpResponse]
 
@@ -101,4 +106,22 @@ def shop_reinstate_view(request: HttpRequest, shop_slug: str) -> HttpResponse:
         messages.error(request, error.message)
         return _detail(request, shop, status=error.status)
     messages.success(request, f"{shop.name} is reinstated.")
+    return redirect("platform:shop", shop_slug=shop.slug)
+
+
+@require_POST
+@platform_admin_required
+def shop_feature_view(request: HttpRequest, shop_slug: str) -> HttpResponse:
+    """Feature the shop on the homepage (`featured=1`) or stop (`featured=0`). The
+    homepage caches its sections for a minute, so it may take that long to show."""
+    shop = _shop(shop_slug)
+    featured = request.POST.get("featured")
+    if featured not in ("0", "1"):
+        messages.error(request, "Choose whether to feature the shop.")
+        return _detail(request, shop, status=400)
+    shop = shop_set_featured(shop=shop, featured=featured == "1", by=request.user)  # type: ignore[arg-type]
+    if shop.is_featured:
+        messages.success(request, f"{shop.name} is featured on the homepage.")
+    else:
+        messages.success(request, f"{shop.name} is no longer featured.")
     return redirect("platform:shop", shop_slug=shop.slug)

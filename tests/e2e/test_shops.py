@@ -74,7 +74,7 @@ def test_a_verified_user_opens_a_shop_and_lands_on_its_dashboard(page, live_stac
         page.get_by_text("Browser Pottery is open. Add your first product below.")
     ).to_be_visible()
     logo = page.locator(".dashboard__identity img")
-    expect(logo).to_have_attribute("src", re.compile(rf"^/media/shops/pottery-{name}/logo-"))
+    expect(logo).to_have_attribute("src", re.compile(r"^/media/shops/\d+/logo/"))
     # Wait for the image to finish loading before reading its size (no wait_for_function:
     # the site's CSP forbids the eval it needs).
     natural_width = page.evaluate(

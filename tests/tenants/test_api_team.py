@@ -286,7 +286,7 @@ def test_a_bad_logo_is_refused_and_changes_nothing(world, as_user, media_root):
 
     assert response.status_code == 400
     assert response.json() == {
-        "detail": [{"field": "logo", "message": "Upload a JPEG, PNG or WebP image."}],
+        "detail": [{"field": "logo", "message": "That file is not a JPEG, PNG or WebP image."}],
         "code": "image_type",
     }
     assert Shop.objects.get(id=world.shop_a.id).logo.name == ""
