@@ -36,6 +36,7 @@ class ShopAction(StrEnum):
     LEAVE_SHOP = "leave_shop"
     EDIT_SHOP_PROFILE = "edit_shop_profile"
     DELETE_SHOP = "delete_shop"  # not built yet; listed so the table is complete
+    MANAGE_DISCOUNTS = "manage_discounts"  # create, edit and delete discounts
 
 
 ROLES_FOR: dict[ShopAction, frozenset[str]] = {
@@ -53,6 +54,8 @@ ROLES_FOR: dict[ShopAction, frozenset[str]] = {
     ShopAction.LEAVE_SHOP: EVERY_ROLE,
     ShopAction.EDIT_SHOP_PROFILE: frozenset({OWNER, MANAGER}),
     ShopAction.DELETE_SHOP: frozenset({OWNER}),
+    # Discounts cut the shop's revenue, like its profile and team they are for managers up.
+    ShopAction.MANAGE_DISCOUNTS: frozenset({OWNER, MANAGER}),
 }
 
 # Actions that only read. Everything else changes the shop, so a suspended shop refuses it.

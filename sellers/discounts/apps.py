@@ -5,3 +5,6 @@ class DiscountsConfig(AppConfig):
     name = "sellers.discounts"
     label = "discounts"
     verbose_name = "Discounts (per shop)"
+
+    def ready(self) -> None:
+        from sellers.discounts import handlers  # noqa: F401  (registers the schedule job)

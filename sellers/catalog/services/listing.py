@@ -6,7 +6,8 @@ active; `listings_rebuild` re-derives every listing of one or all shops (a comma
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
@@ -15,7 +16,10 @@ from django.utils import timezone
 
 from sellers.catalog.models import Product, ProductImage, Variant
 from sellers.catalog.text import plain_text
-from sellers.listings.models import Category, Listing
+from sellers.discounts.selectors import category_ancestry, discount_rules_live
+from sellers.listings.models import Listing
+from sellers.pricing import PricingRule, price_one_unit
+from sellers.promotions.selectors import promotion_rules_live
 from tenants.models import Shop
 from tenants.schemas import shop_schema
 
@@ -45,11 +49,41 @@ def listing_values(
     variants: list[Variant],
     image: ProductImage | None,
     category_name: str,
+    rules: Sequence[PricingRule] = (),
+    category_ids: frozenset[int] = frozenset(),
 ) -> dict[str, Any]:
     """What the Listing of a published product holds: the price of the cheapest variant
-    a shopper can buy now (of any variant when none is in stock) and its compare-at."""
+    a shopper can buy now (of any variant when none is in stock) and its compare-at.
+
+    With live automatic discounts or promotions (`rules`; `category_ids` = the product's
+    category and its ancestors) each variant is priced by the pricing engine for one
+    unit: the cheapest after discount is shown, and when a discount lowers it the
+    price before the discount becomes the compare-at price.
+    """
     buyable = [variant for variant in variants if variant.in_stock] or variants
-    cheapest = min(buyable, key=lambda variant: (variant.price, variant.position, variant.id))
+    price_and_was = {variant.id: (variant.price, variant.compare_at_price) for variant in buyable}
+    if rules:
+        for variant in buyable:
+            priced = price_one_unit(
+                shop_id=shop.id,
+                product_id=product.id,
+                variant_id=variant.id,
+                unit_price=variant.price,
+                category_ids=category_ids,
+                rules=rules,
+            )
+            if priced.discount > 0:
+                price_and_was[variant.id] = (priced.unit_final, variant.price)
+    cheapest = min(
+        buyable,
+        key=lambda variant: (
+            price_and_was[variant.id][0],
+            variant.price,
+            variant.position,
+            variant.id,
+        ),
+    )
+    price, compare_at = price_and_was[cheapest.id]
     words = [category_name, shop.name]
     for variant in variants:
         words.extend(str(value) for value in variant.options.values())
@@ -60,10 +94,9 @@ def listing_values(
         "slug": product.slug,
         "summary": plain_text(product.description_html, limit=SUMMARY_LENGTH),
         "category_id": product.category_id,
-        "price": cheapest.price,
-        "compare_at_price": cheapest.compare_at_price,
-        "on_sale": cheapest.compare_at_price is not None
-        and cheapest.compare_at_price > cheapest.price,
+        "price": price,
+        "compare_at_price": compare_at,
+        "on_sale": compare_at is not None and compare_at > price,
         "currency": settings.MARKETPLACE_CURRENCY,
         "in_stock": any(variant.in_stock for variant in variants),
         "image_name": image.name if image else "",
@@ -73,16 +106,18 @@ def listing_values(
     }
 
 
-def listings_sync(*, shop: Shop, product_ids: Iterable[int]) -> None:
+def listings_sync(*, shop: Shop, product_ids: Iterable[int], now: datetime | None = None) -> None:
     """Make the Listing rows of these products match them: present while published (and
-    with at least one variant), absent otherwise. A fixed number of queries for any
-    number of products.
+    with at least one variant), absent otherwise, priced with the automatic discounts
+    and platform promotions live at `now` (default: now). A fixed number of queries for
+    any number of products.
 
     Call inside the transaction that wrote the products, with `shop`'s schema active.
     """
     ids = list(product_ids)
     if not ids:
         return
+    now = now or timezone.now()
     products = list(
         Product.objects.filter(id__in=ids, status=Product.Status.PUBLISHED).prefetch_related(
             "variants"
@@ -94,7 +129,16 @@ def listings_sync(*, shop: Shop, product_ids: Iterable[int]) -> None:
     ):
         first_images.setdefault(image.product_id, image)
     category_ids = {product.category_id for product in products if product.category_id}
-    category_names = dict(Category.objects.filter(id__in=category_ids).values_list("id", "name"))
+    # One recursive query: names, and each category's ancestors (a discount on "Home"
+    # covers "Home › Lamps").
+    ancestry = category_ancestry(category_ids)
+    category_names = {category_id: name for category_id, (name, _chain) in ancestry.items()}
+    rules: list[PricingRule] = []
+    if products:
+        rules = [
+            *discount_rules_live(shop=shop, now=now),
+            *promotion_rules_live(shop=shop, now=now),
+        ]
     rows = []
     for product in products:
         variants = list(product.variants.all())
@@ -106,6 +150,8 @@ def listings_sync(*, shop: Shop, product_ids: Iterable[int]) -> None:
             variants=variants,
             image=first_images.get(product.id),
             category_name=category_names.get(product.category_id or 0, ""),
+            rules=rules,
+            category_ids=ancestry.get(product.category_id or 0, ("", frozenset()))[1],
         )
         if values["category_id"] not in category_names:
             values["category_id"] = None  # a category the platform deleted
