@@ -2,27 +2,18 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.urls import reverse_lazy
 
-from sellers.catalog.models import Product
-from sellers.listings.models import Category
 from tenants.countries import COUNTRIES
 from tenants.models import Membership
 
-
-class ProductForm(forms.Form):
-    title = forms.CharField(max_length=200)
-    price = forms.DecimalField(
-        min_value=Decimal("0"), max_value=Decimal("999999.99"), decimal_places=2
-    )
-    stock = forms.IntegerField(min_value=0, max_value=1_000_000, initial=0)
-    category = forms.ModelChoiceField(queryset=Category.objects.all(), required=False)
-    status = forms.ChoiceField(choices=Product.Status.choices, initial=Product.Status.DRAFT)
-    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), required=False)
-
-
 COUNTRY_CHOICES = [("", "Choose a country"), *COUNTRIES]
-LOGO_HELP = "JPEG, PNG or WebP, up to 5 MB and 4096×4096 pixels."
+LOGO_HELP = "JPEG, PNG or WebP, up to 10 MB. Shown square: a simple mark works best."
+BANNER_HELP = (
+    "The wide picture across the top of your shop page: JPEG, PNG or WebP, up to 10 MB. "
+    "About 1600×400 pixels looks best; the sides may be cropped on phones."
+)
 LOGO_ACCEPT = "image/jpeg,image/png,image/webp"
 
 
@@ -63,17 +54,72 @@ class ShopOpenForm(forms.Form):
 
 
 class ShopProfileForm(forms.Form):
+    """The shop's public profile. The service checks every rule again; amounts are in the
+    marketplace currency and, like every price, include tax."""
+
     name = forms.CharField(max_length=120)
     description = forms.CharField(
         max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 4})
     )
+    support_email = forms.EmailField(label="Support email")
+    country = forms.ChoiceField(choices=COUNTRY_CHOICES)
     logo = forms.FileField(
         required=False,
         help_text=LOGO_HELP,
         widget=forms.ClearableFileInput(attrs={"accept": LOGO_ACCEPT}),
     )
-    support_email = forms.EmailField(label="Support email")
-    country = forms.ChoiceField(choices=COUNTRY_CHOICES)
+    banner = forms.FileField(
+        required=False,
+        help_text=BANNER_HELP,
+        widget=forms.ClearableFileInput(attrs={"accept": LOGO_ACCEPT}),
+    )
+    shipping_policy = forms.CharField(
+        label="Shipping policy",
+        max_length=5000,
+        required=False,
+        help_text="Where you ship, how fast, with which carriers. Plain text, up to 5,000 "
+        "characters.",
+        widget=forms.Textarea(attrs={"rows": 5}),
+    )
+    returns_policy = forms.CharField(
+        label="Returns policy",
+        max_length=5000,
+        required=False,
+        help_text="How long shoppers have to return items and who pays for it. Plain text, "
+        "up to 5,000 characters.",
+        widget=forms.Textarea(attrs={"rows": 5}),
+    )
+    shipping_flat_rate = forms.DecimalField(
+        label=f"Shipping per order ({settings.MARKETPLACE_CURRENCY})",
+        required=False,  # empty: no charge
+        min_value=Decimal("0"),
+        max_value=Decimal("9999.99"),
+        decimal_places=2,
+        help_text="Charged once for everything a shopper buys from your shop in one order. "
+        "Empty or 0: shipping is free.",
+        widget=forms.NumberInput(attrs={"step": "0.01", "inputmode": "decimal"}),
+    )
+    free_shipping_threshold = forms.DecimalField(
+        label=f"Free shipping from ({settings.MARKETPLACE_CURRENCY})",
+        required=False,
+        min_value=Decimal("0"),
+        max_value=Decimal("999999.99"),
+        decimal_places=2,
+        help_text="Orders from your shop of this amount or more ship free. Leave empty if "
+        "shipping is never free.",
+        widget=forms.NumberInput(attrs={"step": "0.01", "inputmode": "decimal"}),
+    )
+    tax_rate = forms.DecimalField(
+        label="Tax rate (%)",
+        required=False,  # empty: 0
+        min_value=Decimal("0"),
+        max_value=Decimal("100"),
+        decimal_places=2,
+        help_text="Your prices include tax: enter the rate they include (21 for 21% VAT), "
+        "so checkout and invoices can show how much of each price is tax. Empty or 0 if "
+        "you charge none.",
+        widget=forms.NumberInput(attrs={"step": "0.01", "inputmode": "decimal"}),
+    )
 
 
 class InvitationForm(forms.Form):

@@ -7,6 +7,7 @@ and the `ShopAction` the request needs (docs/permissions.md); the services check
 from __future__ import annotations
 
 from collections.abc import Callable
+from decimal import Decimal
 from functools import wraps
 from typing import Any
 
@@ -21,10 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from marketplace.errors import ApplicationError
 from marketplace.pagination import paginate
-from sellers.catalog.models import Product
-from sellers.catalog.selectors import products_for_dashboard
-from sellers.catalog.services import product_create
-from sellers.forms import InvitationForm, ProductForm, ShopOpenForm, ShopProfileForm
+from sellers.forms import InvitationForm, ShopOpenForm, ShopProfileForm
 from tenants.models import Membership, Shop
 from tenants.permissions import ShopAction, check_shop_action, role_may
 from tenants.selectors import (
@@ -160,41 +158,6 @@ def slug_hint(request: HttpRequest) -> HttpResponse:
     return TemplateResponse(
         request, "sellers/partials/slug_hint.html", {"slug": slug, "error": error}
     )
-
-
-# --- the dashboard -----------------------------------------------------------------------
-
-
-@require_http_methods(["GET", "POST"])
-@shop_view(read=ShopAction.VIEW_DASHBOARD, write=ShopAction.MANAGE_PRODUCTS)
-def dashboard(request: HttpRequest, shop_slug: str) -> HttpResponse:
-    shop = request.shop  # type: ignore[attr-defined]
-    form = ProductForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            product = product_create(shop=shop, **form.cleaned_data)
-        except ApplicationError as error:
-            add_error(form, error)
-        else:
-            messages.success(request, f"“{product.title}” was added.")
-            if not request.htmx:  # type: ignore[attr-defined]
-                return redirect("sellers:dashboard", shop_slug=shop.slug)
-            form = ProductForm()
-    status = request.GET.get("status") or None
-    if status not in Product.Status.values:
-        status = None
-    context = dashboard_context(
-        request,
-        form=form,
-        status=status,
-        statuses=Product.Status.choices,
-        **paginate(request, products_for_dashboard(status=status), per_page=25),
-    )
-    template = "sellers/dashboard.html"
-    if request.htmx and request.htmx.target == "dashboard-main":  # type: ignore[attr-defined]
-        template = "sellers/partials/dashboard_main.html"
-    status_code = 422 if request.method == "POST" and form.errors else 200
-    return TemplateResponse(request, template, context, status=status_code)
 
 
 # --- the team ----------------------------------------------------------------------------
@@ -359,7 +322,11 @@ def invitation_revoke_view(
 @require_http_methods(["GET", "POST"])
 @shop_view(read=ShopAction.VIEW_DASHBOARD, write=ShopAction.EDIT_SHOP_PROFILE)
 def shop_profile(request: HttpRequest, shop_slug: str) -> HttpResponse:
-    """Everyone in the shop sees its profile; owners and managers edit it."""
+    """Everyone in the shop sees its profile; owners and managers edit it.
+
+    A renamed shop's listings follow inside the update: the sellers app registers a
+    profile hook with tenants (tenants knows no domain), so the API gets it too.
+    """
     shop: Shop = request.shop  # type: ignore[attr-defined]
     initial = {
         "name": shop.name,
@@ -367,24 +334,39 @@ def shop_profile(request: HttpRequest, shop_slug: str) -> HttpResponse:
         "support_email": shop.support_email,
         "country": shop.country,
         "logo": shop.logo or None,
+        "banner": shop.banner or None,
+        "shipping_policy": shop.shipping_policy,
+        "returns_policy": shop.returns_policy,
+        "shipping_flat_rate": shop.shipping_flat_rate,
+        "free_shipping_threshold": shop.free_shipping_threshold,
+        "tax_rate": shop.tax_rate,
     }
     form = ShopProfileForm(request.POST or None, request.FILES or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         # ClearableFileInput: a new upload, False when "Clear" was ticked, else the current.
-        logo = data.pop("logo")
+        logo, banner = data.pop("logo"), data.pop("banner")
+        if data["free_shipping_threshold"] is None:
+            data["free_shipping_threshold"] = ""  # left empty: shipping is never free
+        for amount in ("shipping_flat_rate", "tax_rate"):
+            if data[amount] is None:
+                data[amount] = Decimal(0)  # left empty: none
         try:
             shop_profile_update_service(
                 actor=request.membership,  # type: ignore[attr-defined]
                 shop=shop,
                 logo=logo if isinstance(logo, UploadedFile) else None,
                 remove_logo=logo is False,
+                banner=banner if isinstance(banner, UploadedFile) else None,
+                remove_banner=banner is False,
                 **data,
             )
         except ApplicationError as error:
             if error.status == 403:
                 return denied(request, error)
-            add_error(form, error)
+            # Every faulty field at once, each at its field (the form-wide list otherwise).
+            for field, message in (error.errors or {"": error.message}).items():
+                form.add_error(field if field in form.fields else None, message)
         else:
             messages.success(request, "The shop's profile was saved.")
             return redirect("sellers:shop_profile", shop_slug=shop.slug)

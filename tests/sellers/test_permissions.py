@@ -13,16 +13,45 @@ from dataclasses import dataclass
 import pytest
 from django_tenants.utils import tenant_context
 
-from sellers.catalog.models import Product
+from sellers.catalog.models import Product, StockMovement, Variant
 from tenants.models import Invitation, Membership, Shop
 from tenants.permissions import READ_ACTIONS, ROLES_FOR, ShopAction
 from tenants.services import shop_suspend
-from tests.factories import UserFactory, add_member
+from tests.factories import UserFactory, add_member, make_product
 
 pytestmark = pytest.mark.django_db
 
 SHOP = "/sell/alpha-goods"
-PRODUCT = {"title": "Row lamp", "price": "5.00", "stock": "1", "status": "draft"}
+# The product editor's form (sellers.product_forms.ProductEditor): one variant row.
+PRODUCT = {
+    "title": "Row lamp",
+    "slug": "",
+    "description": "",
+    "status": "draft",
+    "category": "",
+    "option_names_0": "",
+    "option_names_1": "",
+    "option_names_2": "",
+    "attributes-TOTAL_FORMS": "0",
+    "attributes-INITIAL_FORMS": "0",
+    "variants-TOTAL_FORMS": "1",
+    "variants-INITIAL_FORMS": "0",
+    "variants-0-sku": "ROW-LAMP",
+    "variants-0-price": "5.00",
+    "variants-0-stock": "1",
+    "variants-0-track_inventory": "on",
+    "variants-0-low_stock_threshold": "5",
+}
+# The same form for the row target product, renamed; {t...} is filled from the Targets.
+PRODUCT_EDIT = {
+    **PRODUCT,
+    "title": "Row target renamed",
+    "variants-INITIAL_FORMS": "1",
+    "variants-0-id": "{t.variant.id}",
+    "variants-0-stock_was": "1",
+    "variants-0-sku": "ROW-TARGET",
+}
+PRODUCTS = SHOP + "/products/{t.product.id}"
 PROFILE = {"name": "Alpha Goods Renamed", "description": "", "support_email": "a@x.test",
            "country": "DE"}  # fmt: skip
 
@@ -35,6 +64,8 @@ class Targets:
     second_staff: Membership
     staff_invitation: Invitation
     owner_invitation: Invitation
+    product: Product
+    variant: Variant
 
 
 @dataclass(frozen=True)
@@ -50,10 +81,29 @@ class Row:
     def url(self, targets: Targets) -> str:
         return self.path.format(t=targets)
 
+    def form(self, targets: Targets) -> dict[str, str] | None:
+        if self.data is None:
+            return None
+        return {key: value.format(t=targets) for key, value in self.data.items()}
+
 
 ROWS = [
     Row("view dashboard", "get", SHOP + "/", None, 200, 200, 200),
-    Row("create products", "post", SHOP + "/", PRODUCT, 302, 302, 302),
+    Row("open the new product form", "get", SHOP + "/products/new/", None, 200, 200, 200),
+    Row("create products", "post", SHOP + "/products/new/", PRODUCT, 302, 302, 302),
+    Row("view a product", "get", PRODUCTS + "/", None, 200, 200, 200),
+    Row("edit a product", "post", PRODUCTS + "/", PRODUCT_EDIT, 302, 302, 302),
+    Row("publish products", "post", SHOP + "/products/bulk/",
+        {"action": "publish", "product": "{t.product.id}"}, 302, 302, 302),
+    Row("delete products", "post", SHOP + "/products/bulk/",
+        {"action": "delete", "confirm": "on", "product": "{t.product.id}"}, 302, 302, 302),
+    Row("view a product's stock", "get", PRODUCTS + "/stock/", None, 200, 200, 200),
+    Row("adjust stock", "post", PRODUCTS + "/stock/",
+        {"variant": "{t.variant.id}", "mode": "change", "quantity": "4", "reason": "restock"},
+        302, 302, 302),
+    Row("view low stock", "get", SHOP + "/stock/low/", None, 200, 200, 200),
+    Row("adjust stock from the low-stock list", "post", SHOP + "/stock/low/",
+        {"variant": "{t.variant.id}", "delta": "4", "reason": "restock"}, 302, 302, 302),
     Row("view team", "get", SHOP + "/team/", None, 200, 200, 200),
     Row("view shop profile", "get", SHOP + "/profile/", None, 200, 200, 200),
     Row("edit shop profile", "post", SHOP + "/profile/", PROFILE, 302, 302, 403),
@@ -87,11 +137,16 @@ def targets(world) -> Targets:
     second_owner = add_member(shop=world.shop_a, role="owner")
     second_staff = add_member(shop=world.shop_a, role="staff")
     invitation = {"shop": world.shop_a, "invited_by": world.owner_a}
+    product = make_product(shop=world.shop_a, title="Row target", status="draft", stock=1)
+    with tenant_context(world.shop_a):
+        variant = product.variants.get()
     return Targets(
         second_owner=Membership.objects.get(user=second_owner),
         second_staff=Membership.objects.get(user=second_staff),
         staff_invitation=_invitation(email="open-staff@example.test", role="staff", **invitation),
         owner_invitation=_invitation(email="open-owner@example.test", role="owner", **invitation),
+        product=product,
+        variant=variant,
     )
 
 
@@ -110,12 +165,16 @@ def _invitation(**fields) -> Invitation:  # type: ignore[no-untyped-def]
 def snapshot(world) -> tuple[object, ...]:  # type: ignore[no-untyped-def]
     shop = Shop.objects.get(id=world.shop_a.id)
     with tenant_context(world.shop_a):
-        products = sorted(Product.objects.values_list("title", flat=True))
+        products = sorted(Product.objects.values_list("title", "status"))
+        variants = sorted(Variant.objects.values_list("sku", "stock", "price"))
+        movements = StockMovement.objects.count()
     return (
         sorted(Membership.objects.filter(shop=world.shop_a).values_list("id", "role")),
         sorted(Invitation.objects.values_list("email", "role", "revoked_at")),
         (shop.name, shop.support_email, shop.country, shop.status),
         products,
+        variants,
+        movements,
     )
 
 
@@ -126,7 +185,7 @@ def person(world, who: str):  # type: ignore[no-untyped-def]
 def send(client, row: Row, targets: Targets):  # type: ignore[no-untyped-def]
     if row.method == "get":
         return client.get(row.url(targets))
-    return client.post(row.url(targets), row.data)
+    return client.post(row.url(targets), row.form(targets))
 
 
 @pytest.mark.parametrize("row", ROWS, ids=[row.name for row in ROWS])
@@ -216,6 +275,7 @@ def test_the_table_in_code_matches_the_rows_tested_here():
         ShopAction.LEAVE_SHOP: {"owner", "manager", "staff"},
         ShopAction.EDIT_SHOP_PROFILE: {"owner", "manager"},
         ShopAction.DELETE_SHOP: {"owner"},
+        ShopAction.MANAGE_DISCOUNTS: {"owner", "manager"},
     } == ROLES_FOR
     assert {
         ShopAction.VIEW_DASHBOARD,

@@ -438,6 +438,16 @@ def _apply_variants(
     kept = {variant.id for variant in data.variants if variant.id is not None}
     # Free the SKUs and option combinations of deleted variants before others take them.
     Variant.objects.filter(product=product).exclude(id__in=kept).delete()
+    # SKUs (per shop) and options (per product) are unique and rows are written one by one:
+    # park the rows whose SKU or options change first, so two variants can swap them.
+    for variant_data, values in zip(data.variants, clean["variants"], strict=True):
+        parked = current.get(variant_data.id) if variant_data.id is not None else None
+        if parked is not None and (
+            parked.sku != values["sku"] or parked.options != values["options"]
+        ):
+            Variant.objects.filter(id=parked.id).update(
+                sku=f"~moving~{parked.id}", options={"~moving~": parked.id}
+            )
     movements = []
     for position, (variant_data, values) in enumerate(
         zip(data.variants, clean["variants"], strict=True)
