@@ -4,6 +4,7 @@ same transaction. Import from the sub-modules or from here."""
 from sellers.catalog.services.images import (
     product_image_add,
     product_image_delete,
+    product_image_move,
     product_image_update,
     product_images_reorder,
 )
@@ -26,6 +27,7 @@ __all__ = [
     "product_create",
     "product_image_add",
     "product_image_delete",
+    "product_image_move",
     "product_image_update",
     "product_images_reorder",
     "product_update",

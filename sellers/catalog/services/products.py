@@ -505,8 +505,13 @@ def products_delete(*, shop: Shop, actor: Membership | None, product_ids: Iterab
     _check_actor(actor, shop, ShopAction.MANAGE_PRODUCTS)
     ids = list(product_ids)
     with shop_schema(shop), transaction.atomic():
-        names = list(ProductImage.objects.filter(product_id__in=ids).values_list("name", flat=True))
-        existing = list(Product.objects.filter(id__in=ids).values_list("id", flat=True))
+        # Locked first, so an image upload of the same product waits and then finds it gone.
+        existing = list(
+            Product.objects.select_for_update().filter(id__in=ids).values_list("id", flat=True)
+        )
+        names = list(
+            ProductImage.objects.filter(product_id__in=existing).values_list("name", flat=True)
+        )
         Product.objects.filter(id__in=existing).delete()
         listings_sync(shop=shop, product_ids=existing)
         transaction.on_commit(lambda: _delete_files(names))

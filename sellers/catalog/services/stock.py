@@ -40,7 +40,10 @@ def stock_adjust(
     _check_actor(actor, shop, ShopAction.ADJUST_STOCK)
     if (delta is None) == (set_to is None):
         raise ApplicationError("Give either a change or a new stock level.", field="delta")
-    if reason not in StockMovement.Reason.values:
+    # People choose among the adjustment reasons; sales, returns of orders and imports
+    # come from their own code paths (actor None).
+    allowed = ADJUSTMENT_REASONS if actor is not None else StockMovement.Reason.values
+    if reason not in allowed:
         raise ApplicationError("Choose a reason for the change.", field="reason")
     note = note.strip()
     if len(note) > 200:

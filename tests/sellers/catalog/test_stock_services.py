@@ -252,3 +252,18 @@ def test_another_shops_member_and_a_suspended_shop_change_nothing(world):
     assert error.code == "shop_suspended"
     assert stock_of(world.shop_a, variant.id) == 5
     assert history(world.shop_a) == before
+
+
+@pytest.mark.parametrize("reason", ["sale", "import", "initial", "edit", "api"])
+def test_people_cannot_book_stock_under_a_system_reason(world, reason):
+    variant = lamp_variant(world)
+    before = history(world.shop_a)
+
+    error = raised(
+        lambda: stock_adjust(
+            shop=world.shop_a, actor=member(world), variant_id=variant.id, delta=3, reason=reason
+        )
+    )
+
+    assert (error.field, error.message) == ("reason", "Choose a reason for the change.")
+    assert (stock_of(world.shop_a, variant.id), history(world.shop_a)) == (5, before)
