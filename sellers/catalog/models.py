@@ -159,3 +159,58 @@ class ProductImage(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class ImportJob(models.Model):
+    """One CSV import: the uploaded file, its dry run and, once confirmed, the import.
+
+    Upload → `pending` → the worker checks every row (`validating`) → `validated` (no
+    problems: the seller may confirm) or `failed` (problems listed in `errors`). Confirming
+    sets `import_requested_at`; the worker imports (`importing`) → `done`, or `failed` with
+    nothing changed. The CSV text is kept in the row: it is at most 20 MB, commits together
+    with the job, and needs no file storage that only takes images.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting to be checked"
+        VALIDATING = "validating", "Checking"
+        VALIDATED = "validated", "Ready to import"
+        IMPORTING = "importing", "Importing"
+        DONE = "done", "Imported"
+        FAILED = "failed", "Failed"
+
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    file_name = models.CharField(max_length=255)
+    content = models.TextField()
+    # Delete the variants of the file's products that the file leaves out (off: keep them).
+    replace_variants = models.BooleanField(default=False)
+    total_rows = models.PositiveIntegerField(default=0)
+    processed_rows = models.PositiveIntegerField(default=0)
+    error_count = models.PositiveIntegerField(default=0)
+    # The first problems found: [{"row": 14, "column": "price", "message": "..."}]; row and
+    # column are null for problems with the whole file.
+    errors = models.JSONField(default=list, blank=True)
+    # What the import did: {"products_created": 3, "variants_updated": 10, ...}.
+    summary = models.JSONField(default=dict, blank=True)
+    # Users live in the public schema: their id and email at the time, no foreign key.
+    created_by_id = models.BigIntegerField(null=True, blank=True)
+    created_by_email = models.CharField(max_length=254, blank=True)
+    import_requested_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({self.status})"
+
+    @property
+    def is_running(self) -> bool:
+        """The worker has more to do: check the file, or import it once confirmed."""
+        return self.status in (
+            self.Status.PENDING,
+            self.Status.VALIDATING,
+            self.Status.IMPORTING,
+        ) or (self.status == self.Status.VALIDATED and self.import_requested_at is not None)
