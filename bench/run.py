@@ -22,6 +22,7 @@ from bench import harness  # noqa: E402
 BENCHMARKS = {
     "provisioning": "bench.provisioning",
     "clone-scaling": "bench.clone_scaling",
+    "csv-import": "bench.csv_import",
 }
 
 

@@ -7,6 +7,7 @@ processed-event table turns a redelivery into a no-op.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import threading
@@ -17,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from confluent_kafka import Consumer, KafkaError, Message
+from confluent_kafka import Consumer, KafkaError, KafkaException, Message
 from django.db import close_old_connections, connection, transaction
 
 from marketplace.events.kafka import make_consumer
@@ -164,10 +165,21 @@ class GroupConsumer:
 def consume_forever(
     *, group: str, registrations: list[Registration], stop: threading.Event
 ) -> None:
+    """Poll until `stop` is set. A failed poll or offset commit (a rebalance, a broker
+    that went away) must not end the group's thread for good: log, start a fresh consumer
+    and go on; events whose offsets weren't committed come again, and the processed-event
+    table makes that harmless."""
     runner = GroupConsumer(group, registrations)
     try:
         while not stop.is_set():
-            runner.poll(timeout=0.5)
+            try:
+                runner.poll(timeout=0.5)
+            except KafkaException:
+                logger.exception("consumer %s: poll failed; reconnecting", group)
+                with contextlib.suppress(KafkaException, RuntimeError):
+                    runner.close()
+                stop.wait(1.0)
+                runner = GroupConsumer(group, registrations)
     finally:
         runner.close()
         connection.close()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import re
+import threading
 
 import markdown
 import nh3
@@ -52,17 +53,29 @@ def check_description(source: str) -> str:
     return source
 
 
+_parsers = threading.local()
+
+
+def _parser() -> markdown.Markdown:
+    # Building a parser costs more than rendering a short description (CSV imports render
+    # thousands); one per thread, since a parser keeps state while it converts.
+    parser = getattr(_parsers, "parser", None)
+    if parser is None:
+        parser = markdown.Markdown(
+            extensions=["tables", "sane_lists", "toc"],
+            extension_configs={"toc": {"baselevel": 2}},
+            output_format="html",
+        )
+        _parsers.parser = parser
+    return parser
+
+
 def description_html(source: str) -> str:
     """Markdown → HTML that is safe to show as is, whatever the source holds.
 
     Headings start at <h2>: the product page's title is the <h1>.
     """
-    rendered = markdown.markdown(
-        source,
-        extensions=["tables", "sane_lists", "toc"],
-        extension_configs={"toc": {"baselevel": 2}},
-        output_format="html",
-    )
+    rendered = _parser().reset().convert(source)
     return nh3.clean(
         rendered,
         tags=set(ALLOWED_TAGS),
