@@ -11,6 +11,7 @@ from django_tenants.utils import tenant_context
 from marketplace.devtools.tansu import TansuBroker, free_port
 from sellers.catalog.models import Product
 from sellers.listings.models import Listing
+from tests.sellers.test_products import editor_data, variant_row
 
 pytestmark = pytest.mark.django_db
 
@@ -82,7 +83,7 @@ def stopped_broker() -> Iterator[TansuBroker]:
 def _browse_and_sell(world, as_user) -> None:
     shopper = as_user(world.shopper)
     assert shopper.get("/").status_code == 200
-    assert shopper.get("/", {"q": "lamp"}).status_code == 200
+    assert shopper.get("/search", {"q": "lamp"}).status_code == 200
     assert shopper.get("/shops/alpha-goods/").status_code == 200
     assert shopper.get("/shops/alpha-goods/products/alpha-lamp/").status_code == 200
     assert shopper.get("/api/v1/listings").status_code == 200
@@ -90,13 +91,17 @@ def _browse_and_sell(world, as_user) -> None:
     owner = as_user(world.owner_a)
     assert owner.get("/sell/alpha-goods/").status_code == 200
     created = owner.post(
-        "/sell/alpha-goods/",
-        {"title": "Offline lamp", "price": "15.00", "stock": "2", "status": "published"},
+        "/sell/alpha-goods/products/new/",
+        editor_data(
+            title="Offline lamp",
+            status="published",
+            variants=(variant_row(sku="OFF-1", price="15.00", stock="2"),),
+        ),
     )
     assert created.status_code == 302
-    assert created["Location"] == "/sell/alpha-goods/"
     with tenant_context(world.shop_a):
         product = Product.objects.get(slug="offline-lamp")
+    assert created["Location"] == f"/sell/alpha-goods/products/{product.id}/"
     assert Listing.objects.filter(shop=world.shop_a, product_id=product.id).count() == 1
     assert shopper.get("/shops/alpha-goods/products/offline-lamp/").status_code == 200
 
