@@ -53,6 +53,7 @@ SHARED_APPS = [
     "tenants",
     "sellers",
     "sellers.listings",
+    "sellers.promotions",
     "storefront",
     "storefront.follows",
     "payouts",
@@ -116,7 +117,10 @@ TEMPLATES = [
 ]
 
 # --- Data stores ------------------------------------------------------------------------
-DATABASES = {"default": dj_database_url.parse(env.get("DATABASE_URL"), conn_max_age=60)}
+# conn_max_age=0: under ASGI every request may run on another thread of the pool, and
+# persistent connections per thread exhausted PostgreSQL's 100 connections at 16
+# concurrent clients (bench/http_load.py). Put a session-mode pooler in front in production.
+DATABASES = {"default": dj_database_url.parse(env.get("DATABASE_URL"), conn_max_age=0)}
 DATABASES["default"]["ENGINE"] = "django_tenants.postgresql_backend"
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"]["TEST"] = {"NAME": f"test_{DATABASES['default']['NAME']}"}

@@ -27,6 +27,7 @@ pytestmark = pytest.mark.django_db
 def _media_root(settings, tmp_path):  # type: ignore[no-untyped-def]
     settings.MEDIA_ROOT = tmp_path  # the demo's generated product pictures
 
+
 DEMO_SHOPS = {"north-roast": 5, "clay-and-glaze": 4, "woolly-days": 4}
 
 
@@ -40,9 +41,7 @@ def counts() -> dict[str, object]:
     per_shop = {}
     for shop in Shop.objects.filter(slug__in=DEMO_SHOPS):
         with tenant_context(shop):
-            images = dict(
-                Product.objects.annotate(n=Count("images")).values_list("title", "n")
-            )
+            images = dict(Product.objects.annotate(n=Count("images")).values_list("title", "n"))
             per_shop[shop.slug] = sorted(
                 (title, status, stock, images[title])
                 for title, status, stock in Product.objects.annotate(

@@ -25,6 +25,7 @@ from sellers.catalog.services import (
     product_image_add,
 )
 from sellers.listings.models import Category
+from sellers.listings.services import category_tree_invalidate
 from tenants.models import Shop
 from tenants.services import shop_create
 
@@ -253,6 +254,7 @@ class Command(BaseCommand):
             by_slug[slug], _ = Category.objects.get_or_create(
                 slug=slug, defaults={"name": name, "parent": by_slug.get(parent or "")}
             )
+        category_tree_invalidate()  # search caches the tree for minutes
         return by_slug
 
     def _user(self, email: str, *, name: str, staff: bool = False) -> User:
