@@ -268,7 +268,9 @@ def test_a_bad_logo_on_the_profile_changes_nothing(world, as_user, media_root):
     )  # fmt: skip
 
     assert response.status_code == 422
-    assert response.context["form"].errors == {"logo": ["That file is not a JPEG, PNG or WebP image."]}
+    assert response.context["form"].errors == {
+        "logo": ["That file is not a JPEG, PNG or WebP image."]
+    }
     assert response.context["form"]["name"].value() == "Changed"
     assert Shop.objects.filter(slug="alpha-goods").values().get() == before
 

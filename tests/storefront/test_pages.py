@@ -630,7 +630,7 @@ PRODUCT_QUERIES = 7
 def _search_path_unset() -> None:
     """As after any catalog write (which switches to a shop schema and back): the next
     query starts with `SET search_path`. Makes the measured requests alike."""
-    connection.set_schema_to_public()
+    connection.set_schema_to_public()  # type: ignore[attr-defined]
 
 
 def _many_listings(world, count: int) -> None:  # type: ignore[no-untyped-def]
