@@ -8,6 +8,8 @@ from marketplace.media.views import media_file
 from realtime.views import ping
 
 urlpatterns = [
+    # Follow/wish buttons under /shops/<slug>/…, and /following/ (before the storefront).
+    path("", include("storefront.follows.urls")),
     path("", include("storefront.urls")),
     path("sell/", include("sellers.urls")),
     # Google and GitHub sign-in (allauth); before ours so "oauth/" is never taken for ours.
@@ -16,6 +18,7 @@ urlpatterns = [
     path("invitations/", include("tenants.urls")),
     path("platform/", include("marketplace.platform.urls")),
     path("notifications/ping/", ping, name="notifications_ping"),
+    path("notifications/", include("realtime.urls")),
     path("api/v1/", api.urls),
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),

@@ -6,4 +6,5 @@ class RealtimeConfig(AppConfig):
     verbose_name = "Realtime"
 
     def ready(self) -> None:
-        from realtime import handlers  # noqa: F401  (registers Kafka consumers)
+        # Registers the Kafka consumers and periodic jobs, and the data-export sections.
+        from realtime import export, handlers  # noqa: F401

@@ -46,6 +46,7 @@ from marketplace.accounts.selectors import access_address, addresses_of
 from marketplace.errors import ApplicationError
 from marketplace.http import client_ip
 from marketplace.pagination import paginate
+from realtime.views import preferences_context
 
 View = Callable[..., HttpResponse]
 GET_POST = ["GET", "POST"]
@@ -377,7 +378,9 @@ def email_change_confirm(request: HttpRequest, token: str) -> HttpResponse:
 @require_GET
 @private
 def notifications(request: HttpRequest) -> HttpResponse:
-    return TemplateResponse(request, "accounts/notifications.html", {})
+    """Notification settings; the form posts to realtime's view, which owns them."""
+    context = preferences_context(user=_user(request))
+    return TemplateResponse(request, "accounts/notifications.html", context)
 
 
 @require_http_methods(GET_POST)

@@ -7,8 +7,12 @@ from ninja import NinjaAPI
 from marketplace.accounts.api import router as accounts_router
 from marketplace.api.errors import install_error_handlers
 from marketplace.api.throttling import write_throttle
+from realtime.api import router as notifications_router
 from sellers.api import router as sellers_router
+from sellers.discount_api import router as discounts_router
+from sellers.promotions.api import router as promotions_router
 from sellers.seller_api import router as seller_catalog_router
+from storefront.follows.api import router as follows_router
 from tenants.api import router as tenants_router
 
 api = NinjaAPI(
@@ -26,3 +30,7 @@ api.add_router("/", accounts_router)
 api.add_router("/", tenants_router)
 api.add_router("/", sellers_router)
 api.add_router("/", seller_catalog_router)
+api.add_router("/", discounts_router)
+api.add_router("/", promotions_router)
+api.add_router("/", follows_router)
+api.add_router("/", notifications_router)

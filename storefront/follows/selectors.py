@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
-from decimal import Decimal
 
 from django.contrib.auth.models import AnonymousUser
 from django.db import connection
 from django.db.models import Exists, OuterRef, QuerySet, Subquery
 
 from marketplace.accounts.models import User
-from marketplace.media.images import image_url
 from sellers.listings.models import Listing
 from storefront.follows.models import Follow, WishlistItem
 from tenants.models import Shop
@@ -49,37 +46,6 @@ def wished_listings(*, user: User) -> QuerySet[Listing]:
             wished_variant_id=Subquery(wishes.values("variant_id")[:1]),
         )
         .order_by("-wished_at", "-id")
-    )
-
-
-@dataclass(frozen=True)
-class WishedCard:
-    """What includes/listing_card.html reads, made from a Listing: `price` is the regular
-    price and `sale_price` the lower one when the listing is on sale."""
-
-    listing: Listing
-    title: str
-    slug: str
-    shop: Shop
-    price: Decimal
-    sale_price: Decimal | None
-    currency: str
-    image_url: str
-    in_stock: bool
-
-
-def wished_card(listing: Listing) -> WishedCard:
-    on_sale = listing.on_sale and listing.compare_at_price is not None
-    return WishedCard(
-        listing=listing,
-        title=listing.title,
-        slug=listing.slug,
-        shop=listing.shop,
-        price=listing.compare_at_price if on_sale else listing.price,  # type: ignore[arg-type]
-        sale_price=listing.price if on_sale else None,
-        currency=listing.currency,
-        image_url=image_url(name=listing.image_name, size="card") if listing.image_name else "",
-        in_stock=listing.in_stock,
     )
 
 

@@ -26,7 +26,6 @@ from storefront.follows.selectors import (
     follows_of,
     product_is_wished,
     shop_is_followed,
-    wished_card,
     wished_listings,
 )
 from tenants.models import Shop
@@ -171,5 +170,4 @@ def following_wishlist(request: HttpRequest) -> TemplateResponse:
     """The wished products on sale now, most recently wished first."""
     user: User = request.user  # type: ignore[assignment]
     context = paginate(request, wished_listings(user=user), per_page=PER_PAGE)
-    context["cards"] = [wished_card(listing) for listing in context["page_obj"].object_list]
     return _page(request, tab="wishlist", extra=context)

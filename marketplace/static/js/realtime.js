@@ -9,14 +9,25 @@
  *   <body data-realtime-url="/ws/notifications/"> is present only for signed-in users.
  *   Messages are JSON:
  *     {"type": "toast", "title": str, "body": str, "url": str|null}
- *     {"type": "badge", "count": int}
+ *     {"type": "badge", "count": int}                  (also sent when the socket opens)
+ *     {"type": "notification", "id": int, "kind": str, "title": str, "body": str,
+ *      "url": str|null, "unread": int}                  a stored notification: toast + badge
+ *     {"type": "notification", ..., "shop_id": int, "shop_unread": int}
+ *                                                      one of a shop the user works for:
+ *                                                      toast + [data-shop-unread-count]
+ *                                                      elements with data-shop-id=<id>
+ *   Badges are elements with [data-unread-count] (the header's bell); they show the
+ *   number ("99+" above 99) and are hidden at 0. If the socket cannot open (Redis down),
+ *   the count is read once from GET /api/v1/me/notifications/unread-count instead.
  *   A close code of 1008, 4401 or 4403 means "not allowed": we stop reconnecting.
  *
  * Contract with tests: document.body.dataset.realtimeState is "connecting", "open" or
  * "closed" (absent when the page has no data-realtime-url).
  *
  * For other scripts: window.marketplaceToast(title, body[, url]) shows a toast, and an
- * htmx response header `HX-Trigger: {"toast": {"title": "...", "body": "..."}}` does too.
+ * htmx response header `HX-Trigger: {"toast": {"title": "...", "body": "..."}}` does too;
+ * `HX-Trigger: {"badge": {"count": n}}` sets the unread badges (the notification
+ * centre's "mark read" answers with it).
  */
 (function () {
   "use strict";
@@ -198,18 +209,47 @@
 
   /* Unread badges --------------------------------------------------------------- */
 
+  var MAX_SHOWN_COUNT = 99;
+
+  function setCount(badge, attribute, number) {
+    badge.textContent = number > MAX_SHOWN_COUNT ? MAX_SHOWN_COUNT + "+" : String(number);
+    badge.setAttribute(attribute, String(number));
+    badge.hidden = number === 0;
+  }
+
+  function countOf(value) {
+    var number = Math.max(0, Math.floor(Number(value)));
+    return Number.isFinite(number) ? number : null;
+  }
+
   function updateBadges(count) {
-    var number = Math.max(0, Math.floor(Number(count)));
-    if (!Number.isFinite(number)) {
+    var number = countOf(count);
+    if (number === null) {
       return;
     }
-    var badges = document.querySelectorAll("[data-unread-count]");
-    Array.prototype.forEach.call(badges, function (badge) {
-      badge.textContent = String(number);
-      badge.setAttribute("data-unread-count", String(number));
-      badge.hidden = number === 0;
+    Array.prototype.forEach.call(document.querySelectorAll("[data-unread-count]"), function (badge) {
+      setCount(badge, "data-unread-count", number);
     });
   }
+
+  function updateShopBadges(shopId, count) {
+    var number = countOf(count);
+    if (number === null) {
+      return;
+    }
+    var badges = document.querySelectorAll("[data-shop-unread-count]");
+    Array.prototype.forEach.call(badges, function (badge) {
+      if (badge.getAttribute("data-shop-id") === String(shopId)) {
+        setCount(badge, "data-shop-unread-count", number);
+      }
+    });
+  }
+
+  // htmx: `HX-Trigger: {"badge": {"count": n}}` after marking notifications read.
+  document.addEventListener("badge", function (event) {
+    var detail = event.detail || {};
+    updateBadges(detail.count);
+  });
 
   /* Flash message dismissal ------------------------------------------------------ */
 
@@ -298,7 +338,42 @@
       showToast(message.title, message.body, message.url);
     } else if (message.type === "badge") {
       updateBadges(message.count);
+    } else if (message.type === "notification") {
+      showToast(message.title, message.body, message.url);
+      if (message.shop_id !== undefined && message.shop_id !== null) {
+        updateShopBadges(message.shop_id, message.shop_unread);
+      } else if (message.unread !== undefined) {
+        updateBadges(message.unread);
+      }
     }
+  }
+
+  // Without a socket (Redis down, a proxy that drops websockets) the badge still shows
+  // what is stored: ask once per page.
+  var countFetched = false;
+  var everOpened = false;
+
+  function fetchUnreadCountOnce() {
+    if (countFetched || typeof window.fetch !== "function") {
+      return;
+    }
+    countFetched = true;
+    window
+      .fetch("/api/v1/me/notifications/unread-count", {
+        credentials: "same-origin",
+        headers: { Accept: "application/json" },
+      })
+      .then(function (response) {
+        return response.ok ? response.json() : null;
+      })
+      .then(function (body) {
+        if (body && body.count !== undefined) {
+          updateBadges(body.count);
+        }
+      })
+      .catch(function () {
+        // Offline: the bell stays a plain link to the notification centre.
+      });
   }
 
   /** Capped exponential backoff with jitter: 1 s, 1–2 s, 2–4 s, … up to 30 s. */
@@ -335,6 +410,7 @@
     socket = ws;
     ws.addEventListener("open", function () {
       attempt = 0;
+      everOpened = true;
       setState("open");
     });
     ws.addEventListener("message", function (event) {
@@ -349,6 +425,9 @@
       if (NO_RECONNECT_CODES.indexOf(event.code) !== -1) {
         stopped = true;
         return;
+      }
+      if (!everOpened) {
+        fetchUnreadCountOnce();
       }
       scheduleReconnect();
     });
