@@ -23,6 +23,7 @@ BENCHMARKS = {
     "provisioning": "bench.provisioning",
     "clone-scaling": "bench.clone_scaling",
     "csv-import": "bench.csv_import",
+    "notifications": "bench.notifications",
 }
 
 

@@ -41,6 +41,9 @@ def make_consumer(group: str) -> Consumer:
             "group.id": group,
             "enable.auto.commit": False,
             "auto.offset.reset": "earliest",
+            # Hand a fetched message over at once rather than waiting for a fuller batch:
+            # notifications are judged by how soon the toast appears.
+            "fetch.wait.max.ms": 10,
             **settings.KAFKA_CONSUMER_TIMEOUTS,
         }
     )

@@ -100,11 +100,11 @@ def test_the_profile_form_cannot_set_anything_but_the_name(as_user):
     assert not User.objects.filter(email="x@example.test").exists()
 
 
-def test_the_notifications_page_says_what_will_come(as_user):
+def test_the_notifications_page_offers_the_settings(as_user):
     response = as_user(UserFactory()).get("/accounts/notifications/")
 
     assert response.status_code == 200
-    assert "Nothing to set yet" in response.content.decode()
+    assert 'name="discount_started.email"' in response.content.decode()
 
 
 # --- addresses --------------------------------------------------------------------------
