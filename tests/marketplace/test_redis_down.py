@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from django.conf import settings
@@ -16,7 +17,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def redis_down() -> Iterator[str]:
     dead = f"redis://127.0.0.1:{free_port()}/0"
-    layer = settings.CHANNEL_LAYERS["default"]
+    layer: dict[str, Any] = dict(settings.CHANNEL_LAYERS["default"])
     with override_settings(
         CACHES={"default": {**settings.CACHES["default"], "LOCATION": dead}},
         CHANNEL_LAYERS={"default": {**layer, "CONFIG": {**layer["CONFIG"], "hosts": [dead]}}},

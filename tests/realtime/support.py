@@ -51,12 +51,8 @@ def shopper(**fields: object) -> User:
 @contextmanager
 def redis_down() -> Iterator[None]:
     """The channel layer points at a port nothing listens on (the cache stays up)."""
-    layers = {
-        "default": {
-            **settings.CHANNEL_LAYERS["default"],
-            "CONFIG": {**settings.CHANNEL_LAYERS["default"]["CONFIG"], "hosts": [DEAD_REDIS]},
-        }
-    }
+    layer: dict[str, Any] = dict(settings.CHANNEL_LAYERS["default"])
+    layers = {"default": {**layer, "CONFIG": {**layer["CONFIG"], "hosts": [DEAD_REDIS]}}}
     channel_layers.backends.clear()
     try:
         with override_settings(CHANNEL_LAYERS=layers):
