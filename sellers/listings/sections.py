@@ -149,6 +149,12 @@ def home_cache_key() -> str:
     return f"storefront:home-sections:v{HOME_CACHE_VERSION}:{connection.settings_dict['NAME']}"
 
 
+def home_sections_invalidate() -> None:
+    """Forget the cached sections: the next homepage shows the listings as they are now
+    (a new sale must not wait out the cache). Call after the listings changed."""
+    cache.delete(home_cache_key())
+
+
 def home_sections() -> HomeSections:
     """The homepage sections, cached for HOME_CACHE_SECONDS (the homepage is the busiest
     page and may be a minute behind). If the cache is unreachable the page is built from

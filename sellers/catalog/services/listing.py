@@ -18,6 +18,7 @@ from sellers.catalog.models import Product, ProductImage, Variant
 from sellers.catalog.text import plain_text
 from sellers.discounts.selectors import category_ancestry, discount_rules_live
 from sellers.listings.models import Listing
+from sellers.listings.sections import home_sections_invalidate
 from sellers.pricing import PricingRule, price_one_unit
 from sellers.promotions.selectors import promotion_rules_live
 from tenants.models import Shop
@@ -164,6 +165,8 @@ def listings_sync(*, shop: Shop, product_ids: Iterable[int], now: datetime | Non
         unique_fields=["shop", "product_id"],
         update_fields=[*SYNCED_FIELDS, "updated_at"],
     )
+    # The homepage caches its sections; a new sale or product must not wait that out.
+    transaction.on_commit(home_sections_invalidate)
 
 
 def listings_rebuild(
