@@ -11,9 +11,13 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import Prefetch
+from django.utils import timezone
 
 from sellers.catalog.models import Product, ProductImage, Variant
+from sellers.discounts.selectors import category_ancestry, discount_rules_live
 from sellers.listings.models import Listing
+from sellers.pricing import price_one_unit
+from sellers.promotions.selectors import promotion_rules_live
 from tenants.models import Shop
 
 # Query parameters of the variant picker's plain GET form: option1…option3 carry the
@@ -85,8 +89,10 @@ def variant_stock_level(variant: Variant) -> str:
 
 def product_page_get(*, shop: Shop, slug: str) -> ProductPage | None:
     """The published product `slug` of `shop` (schema active) with its category, variants
-    in order, images in order and rating, or None. Four queries: the product with its
-    category, its variants, its images and its listing's rating (public schema)."""
+    in order, images in order and rating, or None, each variant priced with the live
+    automatic discounts. Six queries (seven when a discount applies): the product with
+    its category, its variants, its images, its listing's rating (public schema), the live
+    discounts and the live promotions (and the category's ancestors)."""
     product = (
         Product.objects.filter(slug=slug, status=Product.Status.PUBLISHED)
         .select_related("category")
@@ -107,6 +113,7 @@ def product_page_get(*, shop: Shop, slug: str) -> ProductPage | None:
         .first()
     )
     rating_average, rating_count = rating or (Decimal(0), 0)
+    _apply_live_discounts(shop=shop, product=product, variants=variants)
     return ProductPage(
         product=product,
         variants=variants,
@@ -115,6 +122,33 @@ def product_page_get(*, shop: Shop, slug: str) -> ProductPage | None:
         rating_average=rating_average,
         rating_count=rating_count,
     )
+
+
+def _apply_live_discounts(*, shop: Shop, product: Product, variants: list[Variant]) -> None:
+    """Price each variant as the listing does (pricing engine, live automatic discounts
+    and promotions, one unit): a discounted variant shows the sale price with its price
+    before the discount as the "was" price, so the product page never disagrees with the
+    card that led to it. Changes the instances in memory only. Two or three queries."""
+    rules = [
+        *discount_rules_live(shop=shop, now=timezone.now()),
+        *promotion_rules_live(shop=shop, now=timezone.now()),
+    ]
+    if not rules:
+        return
+    ancestry = category_ancestry([product.category_id] if product.category_id else [])
+    category_ids = ancestry.get(product.category_id or 0, ("", frozenset()))[1]
+    for variant in variants:
+        priced = price_one_unit(
+            shop_id=shop.id,
+            product_id=product.id,
+            variant_id=variant.id,
+            unit_price=variant.price,
+            category_ids=category_ids,
+            rules=rules,
+        )
+        if priced.discount > 0:
+            variant.compare_at_price = variant.price
+            variant.price = priced.unit_final
 
 
 def _options(product: Product, variants: list[Variant]) -> list[OptionChoices]:

@@ -13,6 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import NoReverseMatch, reverse
 
 from sellers.catalog.services import ProductInput, VariantInput, product_create
+from sellers.discounts.services import DiscountInput, discount_create
 from sellers.listings.models import Listing
 from sellers.listings.sections import home_cache_key
 from tenants.models import Shop
@@ -623,8 +624,9 @@ HOME_QUERIES_WARM = 0
 # then COUNT and one page of listings (their shop joined).
 SHOP_QUERIES = 5
 # Product page: the SET, the shop by slug, a SET to its schema, the product with its
-# category, its variants, its images and its listing's rating.
-PRODUCT_QUERIES = 7
+# category, its variants, its images, its listing's rating, the live discounts and the
+# live promotions (none live here).
+PRODUCT_QUERIES = 9
 
 
 def _search_path_unset() -> None:
@@ -720,3 +722,19 @@ def test_signed_in_homepage_adds_only_the_user_query(world, as_user, django_asse
         response = client.get("/")
 
     assert response.status_code == 200
+
+
+def test_the_product_page_shows_the_live_discount_like_the_listing(world, client):
+    shop = make_shop(name="Sale Shop")
+    make_product(shop=shop, title="Sale mug", price="40.00")
+    discount_create(
+        shop=shop, actor=None, data=DiscountInput(name="Spring", kind="percentage", value="25")
+    )
+
+    page = client.get(f"/shops/{shop.slug}/products/sale-mug/")
+    listing = Listing.objects.get(shop=shop, slug="sale-mug")
+
+    variant = page.context["variant"]
+    assert (variant.price, variant.compare_at_price) == (Decimal("30.00"), Decimal("40.00"))
+    assert (listing.price, listing.compare_at_price) == (Decimal("30.00"), Decimal("40.00"))
+    assert "EUR 30.00" in page.content.decode()
