@@ -4,13 +4,10 @@ run → review → import), in a shop of its own."""
 from __future__ import annotations
 
 import re
-import threading
 import uuid
-from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 from playwright.sync_api import expect
 
@@ -19,31 +16,9 @@ from tenants.schemas import shop_schema
 from tests.e2e.fixtures import ARTIFACTS, sign_in
 from tests.factories import PASSWORD, UserFactory, make_shop
 from tests.sellers.catalog.test_csv_services import csv_text, row
+from tests.threads import committed
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db]
-
-T = TypeVar("T")
-
-
-def committed(make: Callable[[], T]) -> T:
-    """Run `make` on a connection of its own, so what it writes is committed and the live
-    stack (another process) sees it, or so it reads what the stack committed."""
-    outcome: dict[str, Any] = {}
-
-    def run() -> None:
-        try:
-            outcome["result"] = make()
-        except Exception as exc:  # handed back below
-            outcome["error"] = exc
-        finally:
-            connection.close()
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    thread.join(30)
-    if "error" in outcome:
-        raise outcome["error"]
-    return outcome["result"]
 
 
 def test_a_seller_imports_a_csv_through_the_worker(page, live_stack):

@@ -12,8 +12,9 @@ from playwright.sync_api import expect
 from storefront.follows.services import follow_shop
 from tests.e2e.fixtures import ARTIFACTS, sign_in
 from tests.factories import PASSWORD, make_product, make_shop
-from tests.realtime.support import committed, shopper
+from tests.realtime.support import shopper
 from tests.tenants.support import verified_user
+from tests.threads import committed
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db]
 

@@ -4,46 +4,22 @@ gallery's thumbnails switch the main picture, and both work without JavaScript."
 from __future__ import annotations
 
 import re
-import threading
 import uuid
-from collections.abc import Callable, Iterator
-from typing import Any, TypeVar
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection
 from playwright.sync_api import expect
 
 from marketplace.media.images import image_url
 from sellers.catalog.services import product_image_add
 from tests.factories import make_shop
 from tests.storefront.support import make_shirt, png, variant_ids
+from tests.threads import committed
 
 # django_db: the stack reads the test database the session fixtures committed to.
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db]
-
-T = TypeVar("T")
-
-
-def committed(make: Callable[[], T]) -> T:
-    """Run `make` on a connection of its own, so what it writes is committed and the live
-    stack (another process) sees it. Each test uses fresh names: the rows stay."""
-    outcome: dict[str, Any] = {}
-
-    def run() -> None:
-        try:
-            outcome["result"] = make()
-        except Exception as exc:  # handed back below
-            outcome["error"] = exc
-        finally:
-            connection.close()
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    thread.join(60)
-    if "error" in outcome:
-        raise outcome["error"]
-    return outcome["result"]
 
 
 def shirt_shop() -> dict[str, Any]:

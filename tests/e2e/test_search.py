@@ -5,43 +5,18 @@ phone the filters sit behind a "Filters" toggle."""
 from __future__ import annotations
 
 import re
-import threading
 import uuid
-from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
 import pytest
-from django.db import connection
 from playwright.sync_api import expect
 
 from sellers.listings.services import category_tree_invalidate, search_words_refresh
 from tests.factories import CategoryFactory, make_product
+from tests.threads import committed
 
 # django_db: the stack reads the test database the session fixtures committed to.
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db]
-
-T = TypeVar("T")
-
-
-def committed(make: Callable[[], T]) -> T:
-    """Run `make` on a connection of its own, so what it writes is committed and the live
-    stack (another process) sees it."""
-    outcome: dict[str, Any] = {}
-
-    def run() -> None:
-        try:
-            outcome["result"] = make()
-        except Exception as exc:  # handed back below
-            outcome["error"] = exc
-        finally:
-            connection.close()
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    thread.join(30)
-    if "error" in outcome:
-        raise outcome["error"]
-    return outcome["result"]
 
 
 def shelf(world: Any, word: str) -> str:

@@ -3,16 +3,14 @@ channel layer, and people with a verified email (notification emails go only to 
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, TypeVar
+from typing import Any
 
 from channels.layers import channel_layers
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-from django.db import connection
 from django.test import override_settings
 from django.utils import timezone
 from django.utils.module_loading import import_string
@@ -21,7 +19,6 @@ from marketplace.accounts.models import User
 from marketplace.asgi import application
 from tests.factories import UserFactory
 
-T = TypeVar("T")
 ORIGIN = (b"origin", b"http://localhost")
 DEAD_REDIS = "redis://127.0.0.1:1/0"  # nothing listens on port 1
 
@@ -59,24 +56,3 @@ def redis_down() -> Iterator[None]:
             yield
     finally:
         channel_layers.backends.clear()
-
-
-def committed(make: Callable[[], T]) -> T:
-    """Run `make` on a connection of its own, so what it writes is committed and a live
-    stack (other processes) sees it. Browser tests use fresh names: the rows stay."""
-    outcome: dict[str, Any] = {}
-
-    def run() -> None:
-        try:
-            outcome["result"] = make()
-        except Exception as exc:  # handed back below
-            outcome["error"] = exc
-        finally:
-            connection.close()
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    thread.join(60)
-    if "error" in outcome:
-        raise outcome["error"]
-    return outcome["result"]

@@ -12,7 +12,8 @@ from sellers.discounts.services import DiscountInput, discount_create
 from storefront.follows.services import follow_shop
 from tests.e2e.fixtures import sign_in
 from tests.factories import PASSWORD, make_product, make_shop
-from tests.realtime.support import committed, shopper
+from tests.realtime.support import shopper
+from tests.threads import committed
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db]
 

@@ -3,16 +3,12 @@
 
 from __future__ import annotations
 
-import threading
 import time
 import uuid
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from typing import Any, TypeVar
 
 import pytest
-from django.db import connection
 from playwright.sync_api import expect
 
 from sellers.listings.models import Listing
@@ -20,30 +16,9 @@ from tests.e2e.fixtures import ARTIFACTS, sign_in
 from tests.factories import PASSWORD, make_product, make_shop
 from tests.sellers.discounts.conftest import discount_input
 from tests.tenants.support import verified_user
+from tests.threads import committed
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db]
-
-T = TypeVar("T")
-
-
-def committed(make: Callable[[], T]) -> T:
-    """Run `make` on a connection of its own, so the live stack sees what it wrote."""
-    outcome: dict[str, Any] = {}
-
-    def run() -> None:
-        try:
-            outcome["result"] = make()
-        except Exception as exc:
-            outcome["error"] = exc
-        finally:
-            connection.close()
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    thread.join(30)
-    if "error" in outcome:
-        raise outcome["error"]
-    return outcome["result"]
 
 
 def seller_with_products() -> tuple[str, str]:
