@@ -86,7 +86,9 @@ class DiscountUpdateIn(RuleIn):
     version: int | None = None
 
 
-class DiscountOut(Schema):
+class RuleOut(Schema):
+    """What discounts and platform promotions both show."""
+
     id: int
     name: str
     kind: str
@@ -107,14 +109,17 @@ class DiscountOut(Schema):
     status: str = Field(..., description="draft, scheduled, active or expired")
     times_used: int
     version: int
-    activated_at: datetime | None
     funded_by: str
     created_at: datetime
     updated_at: datetime
 
     @staticmethod
-    def resolve_currency(discount: Discount) -> str:
+    def resolve_currency(rule: object) -> str:
         return settings.MARKETPLACE_CURRENCY
+
+
+class DiscountOut(RuleOut):
+    activated_at: datetime | None
 
     @staticmethod
     def resolve_funded_by(discount: Discount) -> str:

@@ -7,20 +7,17 @@ platform admins gets 403 `permission_denied` (anonymous: 401).
 
 # No `from __future__ import annotations` (django-ninja and @paginate, see seller_api.py).
 
-from datetime import datetime
-from decimal import Decimal
 from typing import Literal
 
-from django.conf import settings
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
-from ninja import Field, Router, Schema, Status
+from ninja import Field, Router, Status
 from ninja.pagination import paginate
 
 from marketplace.api.auth import authenticated, request_user
 from marketplace.api.pagination import PageNumber
 from marketplace.errors import ApplicationError
-from sellers.discount_api import RuleIn
+from sellers.discount_api import RuleIn, RuleOut
 from sellers.promotions.models import PlatformPromotion
 from sellers.promotions.selectors import promotion_get, promotions_for_platform
 from sellers.promotions.services import promotion_create, promotion_delete, promotion_update
@@ -41,39 +38,12 @@ class PromotionUpdateIn(PromotionIn):
     version: int | None = None
 
 
-class PromotionOut(Schema):
-    id: int
-    name: str
+class PromotionOut(RuleOut):
     shop: str | None
-    kind: str
-    value: Decimal
-    currency: str
-    scope: str
-    category_ids: list[int]
-    product_ids: list[int]
-    variant_ids: list[int]
-    code: str | None
-    stacks_with_others: bool
-    starts_at: datetime
-    ends_at: datetime | None
-    usage_limit: int | None
-    per_customer_limit: int | None
-    minimum_subtotal: Decimal | None
-    is_draft: bool
-    status: str = Field(..., description="draft, scheduled, active or expired")
-    times_used: int
-    version: int
-    funded_by: str
-    created_at: datetime
-    updated_at: datetime
 
     @staticmethod
     def resolve_shop(promotion: PlatformPromotion) -> str | None:
         return promotion.shop.slug if promotion.shop else None
-
-    @staticmethod
-    def resolve_currency(promotion: PlatformPromotion) -> str:
-        return settings.MARKETPLACE_CURRENCY
 
     @staticmethod
     def resolve_funded_by(promotion: PlatformPromotion) -> str:
