@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -20,6 +20,7 @@ from marketplace.accounts.models import User
 from marketplace.errors import ApplicationError
 from marketplace.events.services import publish_event
 from marketplace.media.images import CleanImage, image_clean, image_delete, image_save
+from marketplace.money import CENT, decimal_typed, in_cents
 from tenants.countries import COUNTRY_CODES
 from tenants.models import Membership, Shop
 from tenants.permissions import ShopAction, check_shop_action
@@ -257,33 +258,27 @@ def check_amount(
     value: Decimal | str | int, *, field: str, maximum: Decimal, label: str = "an amount"
 ) -> Decimal:
     """A non-negative amount with at most two decimals below `maximum`, quantized."""
-    try:
-        amount = Decimal(str(value).strip().replace(",", "."))
-    except InvalidOperation:
-        amount = Decimal("NaN")
-    if not amount.is_finite():
+    amount = decimal_typed(value)
+    if amount is None:
         raise ApplicationError(f"Enter {label} such as 4.90.", field=field)
-    if amount != amount.quantize(Decimal("0.01")):
+    if not in_cents(amount):
         raise ApplicationError("Use at most two decimal places.", field=field)
     if amount < 0 or amount >= maximum:
         raise ApplicationError(
             f"Enter {label} from 0 to {maximum - Decimal('0.01'):,}.", field=field
         )
-    return amount.quantize(Decimal("0.01"))
+    return amount.quantize(CENT)
 
 
 def check_tax_rate(value: Decimal | str | int) -> Decimal:
-    try:
-        rate = Decimal(str(value).strip().replace(",", ".").removesuffix("%"))
-    except InvalidOperation:
-        rate = Decimal("NaN")
-    if not rate.is_finite():
+    rate = decimal_typed(str(value).strip().removesuffix("%"))
+    if rate is None:
         raise ApplicationError("Enter a percentage such as 21 or 7.5.", field="tax_rate")
-    if rate != rate.quantize(Decimal("0.01")):
+    if not in_cents(rate):
         raise ApplicationError("Use at most two decimal places.", field="tax_rate")
     if rate < 0 or rate > 100:
         raise ApplicationError("Enter a percentage from 0 to 100.", field="tax_rate")
-    return rate.quantize(Decimal("0.01"))
+    return rate.quantize(CENT)
 
 
 def shop_profile_update(

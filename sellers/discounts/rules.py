@@ -10,11 +10,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django.utils import timezone
 
+from marketplace.money import CENT, decimal_typed, in_cents
 from sellers.catalog.services.products import Errors, parse_money
 from sellers.discounts.models import RuleFields
 from sellers.listings.models import Category
@@ -47,15 +48,11 @@ class RuleInput:
 
 def _parse_percentage(value: Decimal | str | None, errors: Errors) -> Decimal | None:
     message = "A percentage is more than 0 and at most 100, with at most two decimals."
-    try:
-        amount = Decimal(str(value if value is not None else "").strip().replace(",", "."))
-    except InvalidOperation:
+    amount = decimal_typed(value)
+    if amount is None or amount <= 0 or amount > 100 or not in_cents(amount):
         errors.add("value", message)
         return None
-    if not amount.is_finite() or amount <= 0 or amount > 100 or amount != round(amount, 2):
-        errors.add("value", message)
-        return None
-    return amount.quantize(Decimal("0.01"))
+    return amount.quantize(CENT)
 
 
 def _parse_limit(value: int | str | None, *, name: str, errors: Errors) -> int | None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -19,6 +19,7 @@ from django.utils.text import slugify
 
 from marketplace.errors import ApplicationError
 from marketplace.media.images import image_delete
+from marketplace.money import CENT, decimal_typed, in_cents
 from sellers.catalog.models import Product, ProductImage, StockMovement, Variant
 from sellers.catalog.services.listing import listings_sync
 from sellers.catalog.text import check_description, description_html
@@ -94,19 +95,15 @@ def fields_error(by_field: dict[str, str]) -> ApplicationError:
 def parse_money(value: Decimal | str | None, *, name: str, errors: Errors) -> Decimal | None:
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
-    try:
-        amount = Decimal(str(value).strip().replace(",", "."))
-    except InvalidOperation:
+    amount = decimal_typed(value)
+    if amount is None:
         errors.add(name, "Enter an amount such as 19.99.")
-        return None
-    if not amount.is_finite():
-        errors.add(name, "Enter an amount such as 19.99.")
-    elif amount != amount.quantize(Decimal("0.01")):
+    elif not in_cents(amount):
         errors.add(name, "Use at most two decimal places.")
     elif amount < 0 or amount >= MAX_PRICE:
         errors.add(name, "Enter an amount between 0 and 999,999.99.")
     else:
-        return amount.quantize(Decimal("0.01"))
+        return amount.quantize(CENT)
     return None
 
 
