@@ -51,7 +51,7 @@ REPRICE_BATCH = 500
 DiscountInput = RuleInput
 
 
-def _check_actor(actor: Membership | None, shop: Shop) -> None:
+def check_actor(actor: Membership | None, shop: Shop) -> None:
     if actor is not None:
         check_shop_action(membership=actor, shop=shop, action=ShopAction.MANAGE_DISCOUNTS)
 
@@ -202,7 +202,7 @@ def discount_create(
 ) -> Discount:
     """Create a discount. One that is active at once is announced (and its listings
     repriced) in the same transaction; a later one is put on the schedule."""
-    _check_actor(actor, shop)
+    check_actor(actor, shop)
     now = now or timezone.now()
     with shop_schema(shop), transaction.atomic():
         errors = Errors()
@@ -239,7 +239,7 @@ def discount_update(
     the new version (consumers tell each shopper once per discount, so nobody hears
     twice; the announcement the edit overtook is recognised as stale).
     """
-    _check_actor(actor, shop)
+    check_actor(actor, shop)
     now = now or timezone.now()
     with shop_schema(shop), transaction.atomic():
         discount = Discount.objects.select_for_update().filter(id=discount_id).first()
@@ -277,7 +277,7 @@ def discount_delete(
 ) -> None:
     """Delete the discount and its uses; take it off the schedule; reprice its listings
     if it was live. Nothing is announced (a pending announcement goes stale)."""
-    _check_actor(actor, shop)
+    check_actor(actor, shop)
     now = now or timezone.now()
     with shop_schema(shop), transaction.atomic():
         discount = Discount.objects.select_for_update().filter(id=discount_id).first()

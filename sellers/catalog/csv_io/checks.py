@@ -29,8 +29,8 @@ from sellers.catalog.services.products import (
     Errors,
     ProductInput,
     VariantInput,
-    _check_sku_clashes,
     check_product,
+    check_sku_clashes,
 )
 from sellers.listings.models import Category
 
@@ -469,7 +469,7 @@ def _check_new_skus(plans: list[ProductPlan], errors: RowErrors) -> None:
         if variant.existing is None and variant.row is not None and variant.values
     ]
     service_errors = Errors()
-    _check_sku_clashes([values for _, values in new], product_id=None, errors=service_errors)
+    check_sku_clashes([values for _, values in new], product_id=None, errors=service_errors)
     for key, message in service_errors.by_field.items():
         row, _ = new[int(key.split(".")[1])]
         assert row is not None

@@ -24,7 +24,7 @@ from sellers.catalog.csv_io.columns import MAX_BYTES, MAX_STORED_ERRORS
 from sellers.catalog.csv_io.reading import csv_decode, csv_read, file_error
 from sellers.catalog.csv_io.writing import import_write
 from sellers.catalog.models import ImportJob
-from sellers.catalog.services.products import _actor_fields, _check_actor
+from sellers.catalog.services.products import actor_fields, check_actor
 from tenants.models import Membership, Shop
 from tenants.permissions import ShopAction, check_shop_action
 from tenants.schemas import shop_schema
@@ -46,7 +46,7 @@ def import_job_create(
     Problems with the file as a whole (size, encoding, columns, row count) raise
     ApplicationError(field="file") here, and no job is made.
     """
-    _check_actor(actor, shop, ShopAction.MANAGE_PRODUCTS)
+    check_actor(actor, shop, ShopAction.MANAGE_PRODUCTS)
     if upload.size is not None and upload.size > MAX_BYTES:
         raise file_error(
             f"The file is {upload.size / 1024 / 1024:.1f} MB; import at most 20 MB at a time "
@@ -70,7 +70,7 @@ def import_job_create(
 def import_job_confirm(*, shop: Shop, actor: Membership, job_id: int) -> ImportJob:
     """Ask the worker to import a job whose dry run found no problems. Asking twice is
     harmless: the second request changes nothing."""
-    _check_actor(actor, shop, ShopAction.MANAGE_PRODUCTS)
+    check_actor(actor, shop, ShopAction.MANAGE_PRODUCTS)
     with shop_schema(shop), transaction.atomic():
         job = ImportJob.objects.select_for_update().defer("content").filter(id=job_id).first()
         if job is None:
@@ -176,7 +176,7 @@ def _import(*, shop: Shop, job_id: int) -> None:
             summary = import_write(
                 plan,
                 shop=shop,
-                actor_fields=_actor_fields(actor),
+                actor_fields=actor_fields(actor),
                 note=f"CSV import {job.id} ({job.file_name})"[:200],
                 progress=progress,
             )

@@ -24,7 +24,7 @@ from marketplace.media.images import (
 )
 from sellers.catalog.models import Product, ProductImage
 from sellers.catalog.services.listing import listings_sync
-from sellers.catalog.services.products import _check_actor
+from sellers.catalog.services.products import check_actor
 from tenants.models import Membership, Shop
 from tenants.permissions import ShopAction
 from tenants.schemas import shop_schema
@@ -92,7 +92,7 @@ def product_image_add(
     again, so nothing is left behind. Call it outside any transaction: a rollback of an
     enclosing one would forget the row and keep the file.
     """
-    _check_actor(actor, shop, ShopAction.MANAGE_PRODUCTS)
+    check_actor(actor, shop, ShopAction.MANAGE_PRODUCTS)
     alt = check_alt(alt)
     with shop_schema(shop):
         if not Product.objects.filter(id=product_id).exists():
@@ -144,7 +144,7 @@ def product_image_update(
     *, shop: Shop, actor: Membership | None, image_id: int, alt: str
 ) -> ProductImage:
     """Set an image's alt text (what screen readers say and shows when it can't load)."""
-    _check_actor(actor, shop, ShopAction.MANAGE_PRODUCTS)
+    check_actor(actor, shop, ShopAction.MANAGE_PRODUCTS)
     alt = check_alt(alt)
     with shop_schema(shop), transaction.atomic():
         image = ProductImage.objects.select_for_update().filter(id=image_id).first()
@@ -164,7 +164,7 @@ def product_images_reorder(
     Anything else (an image added or deleted meanwhile, another product's image, one id
     twice) is refused with 409 `stale_order` and changes nothing.
     """
-    _check_actor(actor, shop, ShopAction.MANAGE_PRODUCTS)
+    check_actor(actor, shop, ShopAction.MANAGE_PRODUCTS)
     with shop_schema(shop), transaction.atomic():
         _lock_product(product_id)
         images = {
@@ -194,7 +194,7 @@ def product_image_move(
     is. Positions are renumbered 0…n-1."""
     if direction not in ("up", "down"):
         raise ApplicationError("Move an image up or down.", field="direction")
-    _check_actor(actor, shop, ShopAction.MANAGE_PRODUCTS)
+    check_actor(actor, shop, ShopAction.MANAGE_PRODUCTS)
     with shop_schema(shop), transaction.atomic():
         product_id = (
             ProductImage.objects.filter(id=image_id).values_list("product_id", flat=True).first()
@@ -219,7 +219,7 @@ def product_image_move(
 def product_image_delete(*, shop: Shop, actor: Membership | None, image_id: int) -> None:
     """Delete an image; its files go once the transaction commits (a storage failure then
     is logged, the image stays deleted)."""
-    _check_actor(actor, shop, ShopAction.MANAGE_PRODUCTS)
+    check_actor(actor, shop, ShopAction.MANAGE_PRODUCTS)
     with shop_schema(shop), transaction.atomic():
         product_id = (
             ProductImage.objects.filter(id=image_id).values_list("product_id", flat=True).first()

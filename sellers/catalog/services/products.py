@@ -249,7 +249,7 @@ def _check_category(category_id: int | None, errors: Errors) -> None:
         errors.add("category", "Choose a category from the list.")
 
 
-def _check_sku_clashes(
+def check_sku_clashes(
     variants: Sequence[dict[str, Any]], *, product_id: int | None, errors: Errors
 ) -> None:
     """SKUs are unique in the shop; say which product already uses one."""
@@ -277,13 +277,15 @@ def _free_slug(base: str) -> str:
     return f"{base[:190]}-{number}"
 
 
-def _actor_fields(actor: Membership | None) -> dict[str, Any]:
+def actor_fields(actor: Membership | None) -> dict[str, Any]:
+    """Who made a stock change, as StockMovement records it (None: the system)."""
     if actor is None:
         return {"actor_id": None, "actor_email": ""}
     return {"actor_id": actor.user_id, "actor_email": actor.user.email}
 
 
-def _check_actor(actor: Membership | None, shop: Shop, action: ShopAction) -> None:
+def check_actor(actor: Membership | None, shop: Shop, action: ShopAction) -> None:
+    """The services' own permission check (None: the system, e.g. a command or import)."""
     if actor is not None:
         check_shop_action(membership=actor, shop=shop, action=action)
 
@@ -317,12 +319,12 @@ def product_create(
             category_id=category.id if category else None,
             variants=[VariantInput(sku=sku or slugify(title)[:64], price=price, stock=stock)],
         )
-    _check_actor(actor, shop, ShopAction.MANAGE_PRODUCTS)
+    check_actor(actor, shop, ShopAction.MANAGE_PRODUCTS)
     with shop_schema(shop):
         errors = Errors()
         clean = check_product(data, errors=errors)
         _check_category(clean["category_id"], errors)
-        _check_sku_clashes(clean["variants"], product_id=None, errors=errors)
+        check_sku_clashes(clean["variants"], product_id=None, errors=errors)
         if clean["slug"] and Product.objects.filter(slug=clean["slug"]).exists():
             errors.add("slug", "Another product of this shop already uses this address.")
         errors.raise_if_any()
@@ -350,7 +352,7 @@ def product_create(
                             delta=variant.stock,
                             stock_after=variant.stock,
                             reason=StockMovement.Reason.INITIAL,
-                            **_actor_fields(actor),
+                            **actor_fields(actor),
                         )
                 listings_sync(shop=shop, product_ids=[product.id])
         except IntegrityError:
@@ -370,7 +372,7 @@ def product_update(
     is not given); new ones are added; the product's variants missing from `data` are
     deleted. Every stock change is recorded.
     """
-    _check_actor(actor, shop, ShopAction.MANAGE_PRODUCTS)
+    check_actor(actor, shop, ShopAction.MANAGE_PRODUCTS)
     with shop_schema(shop), transaction.atomic():
         product = Product.objects.select_for_update().filter(id=product_id).first()
         if product is None:
@@ -378,7 +380,7 @@ def product_update(
         errors = Errors()
         clean = check_product(data, errors=errors)
         _check_category(clean["category_id"], errors)
-        _check_sku_clashes(clean["variants"], product_id=product.id, errors=errors)
+        check_sku_clashes(clean["variants"], product_id=product.id, errors=errors)
         slug = clean["slug"] or product.slug
         if slug != product.slug and Product.objects.filter(slug=slug).exists():
             errors.add("slug", "Another product of this shop already uses this address.")
@@ -470,7 +472,7 @@ def _apply_variants(
                     reason=StockMovement.Reason.INITIAL
                     if existing is None
                     else StockMovement.Reason.EDIT,
-                    **_actor_fields(actor),
+                    **actor_fields(actor),
                 )
             )
     StockMovement.objects.bulk_create(movements)
@@ -482,7 +484,7 @@ def products_set_status(
     """Publish, unpublish (draft) or archive several products; returns how many changed."""
     if status not in Product.Status.values:
         raise ApplicationError("Choose draft, published or archived.", field="status")
-    _check_actor(actor, shop, ShopAction.MANAGE_PRODUCTS)
+    check_actor(actor, shop, ShopAction.MANAGE_PRODUCTS)
     ids = list(product_ids)
     with shop_schema(shop), transaction.atomic():
         products = Product.objects.filter(id__in=ids).exclude(status=status)
@@ -499,7 +501,7 @@ def products_delete(*, shop: Shop, actor: Membership | None, product_ids: Iterab
 
     Stock history stays, under each variant's SKU.
     """
-    _check_actor(actor, shop, ShopAction.MANAGE_PRODUCTS)
+    check_actor(actor, shop, ShopAction.MANAGE_PRODUCTS)
     ids = list(product_ids)
     with shop_schema(shop), transaction.atomic():
         # Locked first, so an image upload of the same product waits and then finds it gone.

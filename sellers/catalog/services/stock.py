@@ -8,7 +8,7 @@ from django.db.models import F
 from marketplace.errors import ApplicationError
 from sellers.catalog.models import StockMovement, Variant
 from sellers.catalog.services.listing import listings_sync
-from sellers.catalog.services.products import MAX_STOCK, _actor_fields, _check_actor
+from sellers.catalog.services.products import MAX_STOCK, actor_fields, check_actor
 from tenants.models import Membership, Shop
 from tenants.permissions import ShopAction
 from tenants.schemas import shop_schema
@@ -37,7 +37,7 @@ def stock_adjust(
     The variant row is locked, so concurrent adjustments and sales add up; stock never
     goes below zero or above 1,000,000 (ApplicationError, nothing changes).
     """
-    _check_actor(actor, shop, ShopAction.ADJUST_STOCK)
+    check_actor(actor, shop, ShopAction.ADJUST_STOCK)
     if (delta is None) == (set_to is None):
         raise ApplicationError("Give either a change or a new stock level.", field="delta")
     # People choose among the adjustment reasons; sales, returns of orders and imports
@@ -83,7 +83,7 @@ def stock_adjust(
             stock_after=after,
             reason=reason,
             note=note,
-            **_actor_fields(actor),
+            **actor_fields(actor),
         )
         if (variant.stock > 0) != (variant.stock - change > 0):
             listings_sync(shop=shop, product_ids=[variant.product_id])

@@ -18,8 +18,8 @@ from sellers.catalog.models import StockMovement, Variant
 from sellers.catalog.services.listing import listings_sync
 from sellers.catalog.services.products import (
     Errors,
-    _actor_fields,
-    _check_actor,
+    actor_fields,
+    check_actor,
     parse_count,
     parse_money,
 )
@@ -56,7 +56,7 @@ def variant_update(
     price, records turning inventory tracking on or off as a stock movement (as the
     product form does) and keeps the product's listing in step. Nothing changes on error.
     """
-    _check_actor(actor, shop, ShopAction.MANAGE_PRODUCTS)
+    check_actor(actor, shop, ShopAction.MANAGE_PRODUCTS)
     with shop_schema(shop), transaction.atomic():
         variant = Variant.objects.select_for_update().filter(id=variant_id).first()
         if variant is None:
@@ -125,7 +125,7 @@ def variant_update(
                 delta=delta,
                 stock_after=variant.stock if variant.track_inventory else 0,
                 reason=StockMovement.Reason.EDIT,
-                **_actor_fields(actor),
+                **actor_fields(actor),
             )
         listings_sync(shop=shop, product_ids=[variant.product_id])
     return variant
