@@ -22,7 +22,6 @@ import dataclasses
 import functools
 import hashlib
 import itertools
-import logging
 import math
 import re
 from collections.abc import Iterable, Sequence
@@ -38,8 +37,6 @@ from django.utils.module_loading import import_string
 
 from sellers.listings.models import Listing
 from tenants.models import Shop
-
-logger = logging.getLogger(__name__)
 
 DEFAULT_BACKEND = "sellers.listings.search.PostgresSearchBackend"
 
@@ -553,19 +550,12 @@ class PostgresSearchBackend:
                 ).encode()
             ).hexdigest()
         )
-        cached = None
-        try:
-            if not fresh:
-                cached = cache.get(key)
-        except Exception:  # Redis down: count, don't fail
-            logger.warning("facet cache unavailable", exc_info=True)
+        # A cache outage is a miss (marketplace/cache.py): the facets are counted.
+        cached = None if fresh else cache.get(key)
         if isinstance(cached, FacetCounts):
             return cached
         counts, _ = self.counts(query)
-        try:
-            cache.set(key, counts, FACET_CACHE_SECONDS)
-        except Exception:
-            logger.warning("facet cache unavailable", exc_info=True)
+        cache.set(key, counts, FACET_CACHE_SECONDS)
         return counts
 
     @staticmethod

@@ -7,7 +7,6 @@ two queries whatever the number of listings, and only active shops' listings sho
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -17,8 +16,6 @@ from django.db.models import Count, Max, Q, QuerySet
 
 from sellers.listings.models import Category, Listing
 from tenants.models import Shop
-
-logger = logging.getLogger(__name__)
 
 HOME_LISTINGS = 8  # cards per homepage row
 HOME_CATEGORIES = 8
@@ -157,20 +154,13 @@ def home_sections_invalidate() -> None:
 
 def home_sections() -> HomeSections:
     """The homepage sections, cached for HOME_CACHE_SECONDS (the homepage is the busiest
-    page and may be a minute behind). If the cache is unreachable the page is built from
-    the database rather than failing."""
-    try:
-        cached = cache.get(home_cache_key())
-    except Exception:  # a cache outage must not take the homepage down
-        logger.warning("home sections: cache read failed", exc_info=True)
-        return home_sections_build()
+    page and may be a minute behind). A cache outage is a miss (marketplace/cache.py):
+    the page is built from the database."""
+    cached = cache.get(home_cache_key())
     if isinstance(cached, HomeSections):
         return cached
     sections = home_sections_build()
-    try:
-        cache.set(home_cache_key(), sections, HOME_CACHE_SECONDS)
-    except Exception:
-        logger.warning("home sections: cache write failed", exc_info=True)
+    cache.set(home_cache_key(), sections, HOME_CACHE_SECONDS)
     return sections
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import logging
-
 from django.core.cache import cache
 from django.db import connection
 
@@ -16,8 +14,6 @@ from sellers.listings.search import (
     search_backend,
     search_params_check,
 )
-
-logger = logging.getLogger(__name__)
 
 # The tree changes when platform staff edit categories (rarely); services
 # .category_tree_invalidate drops it at once, the lifetime bounds any other staleness.
@@ -46,11 +42,8 @@ def category_tree_cache_key() -> str:
 def category_tree() -> CategoryTree:
     """Every category as a tree, from the cache (Redis) or, on a miss, one query."""
     key = category_tree_cache_key()
-    nodes: list[CategoryNode] | None = None
-    try:
-        nodes = cache.get(key)
-    except Exception:  # Redis down: read the table, the page still works
-        logger.warning("category tree cache unavailable", exc_info=True)
+    # A cache outage is a miss (marketplace/cache.py): the table is read.
+    nodes: list[CategoryNode] | None = cache.get(key)
     if nodes is None:
         nodes = [
             CategoryNode(id=id_, name=name, slug=slug, description=description, parent_id=parent)
@@ -58,8 +51,5 @@ def category_tree() -> CategoryTree:
                 "id", "name", "slug", "description", "parent_id"
             )
         ]
-        try:
-            cache.set(key, nodes, CATEGORY_TREE_SECONDS)
-        except Exception:
-            logger.warning("category tree cache unavailable", exc_info=True)
+        cache.set(key, nodes, CATEGORY_TREE_SECONDS)
     return CategoryTree(nodes)
